@@ -1,0 +1,44 @@
+# One way to run each thing. Every target bootstraps .venv from the pinned requirements.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+.PHONY: install run test lint format migrations-check bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Parley needs $(PYTHON) (Python 3.11) on PATH"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $@
+
+# Web (HTTP + WebSockets), Celery worker and Celery beat together; Ctrl-C stops all three.
+run: install
+	@test -f .env || { cp .env.example .env && echo "Created .env from .env.example"; }
+	$(BIN)/python manage.py migrate --no-input
+	exec $(BIN)/honcho start --no-prefix -f Procfile
+
+test: install
+	$(BIN)/python manage.py check --settings=tests.settings
+	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

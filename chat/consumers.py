@@ -1,0 +1,148 @@
+"""The room socket, /ws/chat/<slug>/. The wire contract is docs/protocol.md."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+
+from chat import services
+from chat.frames import BadFrame, HistoryRequest, ResumeRequest, SendRequest, parse_frame
+from chat.models import Room
+
+logger = logging.getLogger(__name__)
+
+CLOSE_NOT_SIGNED_IN = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NO_SUCH_ROOM = 4404
+CLOSE_TRY_AGAIN_LATER = 1013
+
+post_message = database_sync_to_async(services.post_message)
+history_before = database_sync_to_async(services.history_before)
+history_after = database_sync_to_async(services.history_after)
+room_for_user = database_sync_to_async(services.room_for_user)
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    room: Room | None = None
+
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.refuse(CLOSE_NOT_SIGNED_IN)
+            return
+        try:
+            self.room = await room_for_user(self.scope["url_route"]["kwargs"]["slug"], user)
+        except Room.DoesNotExist:
+            await self.refuse(CLOSE_NO_SUCH_ROOM)
+            return
+        except PermissionDenied:
+            await self.refuse(CLOSE_FORBIDDEN)
+            return
+        except DatabaseError:
+            logger.exception("Room lookup failed")
+            await self.refuse(CLOSE_TRY_AGAIN_LATER)
+            return
+        try:
+            await self.channel_layer.group_add(self.room.group_name, self.channel_name)
+        except Exception:
+            logger.exception("Joining group %s failed", self.room.group_name)
+            self.room = None
+            await self.refuse(CLOSE_TRY_AGAIN_LATER)
+            return
+        await self.accept()
+
+    async def refuse(self, code: int) -> None:
+        # Accept first: a close before the handshake completes reaches the browser as 1006,
+        # and the page could not tell "sign in" from "no such room".
+        await self.accept()
+        await self.close(code=code)
+
+    async def disconnect(self, code: int) -> None:
+        if self.room is not None:
+            await self.channel_layer.group_discard(self.room.group_name, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            request = parse_frame(text_data)
+        except BadFrame as error:
+            await self.send_error(error.code, error.detail, error.client_id)
+            return
+        match request:
+            case SendRequest():
+                await self.message_send(request)
+            case ResumeRequest():
+                await self.resume(request)
+            case HistoryRequest():
+                await self.history(request)
+
+    async def message_send(self, request: SendRequest) -> None:
+        try:
+            posted = await post_message(
+                self.room, self.scope["user"], request.body, request.client_id
+            )
+        except services.Rejected as rejection:
+            await self.send_error(rejection.code, rejection.detail, request.client_id)
+            return
+        except DatabaseError:
+            logger.exception("Saving a message in room %s failed", self.room.pk)
+            await self.send_unavailable(request.client_id)
+            return
+        message = posted.message
+        await self.send_json(
+            {"type": "ack", "client_id": message.client_id, "id": message.id, "seq": message.seq}
+        )
+        if posted.created:
+            await services.broadcast_message(message, self.room)
+
+    async def resume(self, request: ResumeRequest) -> None:
+        """Everything after `after_seq`, page by page. The socket joined the room's group
+        before this runs, so anything committed meanwhile also arrives live; clients drop
+        duplicates by seq."""
+        last_seq = request.after_seq
+        while True:
+            try:
+                page = await history_after(self.room, last_seq, settings.CHAT_MAX_PAGE_SIZE)
+            except DatabaseError:
+                logger.exception("Resume in room %s failed", self.room.pk)
+                await self.send_unavailable()
+                return
+            if page.messages:
+                await self.send_json({"type": "history", **page.as_payload(self.room)})
+                last_seq = page.messages[-1].seq
+            if not page.has_more:
+                break
+        await self.send_json({"type": "resumed", "last_seq": last_seq})
+
+    async def history(self, request: HistoryRequest) -> None:
+        try:
+            page = await history_before(self.room, request.before_seq, request.limit)
+        except DatabaseError:
+            logger.exception("History in room %s failed", self.room.pk)
+            await self.send_unavailable()
+            return
+        await self.send_json({"type": "history", **page.as_payload(self.room)})
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        # The frame was encoded once by the broadcaster for every socket of the room.
+        await self.send(text_data=event["frame"])
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content))
+
+    async def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
+        await self.send_json(
+            {"type": "error", "code": code, "detail": detail, "client_id": client_id}
+        )
+
+    async def send_unavailable(self, client_id: str | None = None) -> None:
+        detail = "The database is unavailable; nothing was saved. Retry with the same client_id."
+        if client_id is None:
+            detail = "The database is unavailable; try again shortly."
+        await self.send_error("unavailable", detail, client_id)

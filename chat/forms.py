@@ -1,0 +1,5 @@
+from django import forms
+
+
+class RoomForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Room name", strip=True)

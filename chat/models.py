@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+
+
+class RoomQuerySet(models.QuerySet["Room"]):
+    def by_activity(self) -> RoomQuerySet:
+        """Most recently active first; a room's creation counts as activity."""
+        return self.order_by("-last_activity_at", "-pk")
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The seq of the newest message ever posted. Bumped under the room's row lock in the
+    # same transaction as the insert, so seqs are gapless and follow commit order.
+    last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = RoomQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("chat:room", args=[self.slug])
+
+    @property
+    def group_name(self) -> str:
+        """The channel-layer group of the room's sockets: from the pk, never from the slug."""
+        return f"room.{self.pk}"
+
+    @staticmethod
+    def slug_for(name: str) -> str:
+        return slugify(name, allow_unicode=True)[:100].strip("-")
+
+
+class MessageQuerySet(models.QuerySet["Message"]):
+    def before(self, seq: int | None) -> MessageQuerySet:
+        """Newest first, strictly older than `seq` (all of them when `seq` is None)."""
+        rows = self.order_by("-seq")
+        return rows if seq is None else rows.filter(seq__lt=seq)
+
+    def after(self, seq: int) -> MessageQuerySet:
+        """Oldest first, strictly newer than `seq`."""
+        return self.filter(seq__gt=seq).order_by("seq")
+
+
+class Message(models.Model):
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveBigIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    body = models.TextField()
+    client_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # Also the index that keyset pagination of history walks.
+            models.UniqueConstraint(fields=["room", "seq"], name="chat_message_room_seq"),
+            # Makes message.send idempotent per author and client_id.
+            models.UniqueConstraint(
+                fields=["room", "author", "client_id"], name="chat_message_room_author_client"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room_id}#{self.seq}"
+
+    def as_payload(self, room_slug: str) -> dict[str, Any]:
+        """The MSG object of docs/protocol.md. Needs `author` loaded (select_related)."""
+        author = self.author
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "room": room_slug,
+            "author": {"id": author.id, "username": author.username} if author else None,
+            "body": self.body,
+            "created_at": self.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "client_id": self.client_id,
+        }

@@ -1,0 +1,104 @@
+import logging
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from chat import services
+from chat.forms import RoomForm
+from chat.frames import BadFrame, limit_field, seq_field
+from chat.models import Room
+
+logger = logging.getLogger(__name__)
+
+RECENT_MESSAGES = 50
+
+
+def _room_or_404(slug: str, request: HttpRequest) -> Room:
+    try:
+        return services.room_for_user(slug, request.user)
+    except Room.DoesNotExist:
+        raise Http404("No such room.") from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def index(request: HttpRequest) -> HttpResponse:
+    form = RoomForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            room = services.open_room(form.cleaned_data["name"], request.user)
+        except services.Rejected as rejection:
+            form.add_error("name", rejection.detail)
+        else:
+            return redirect(room)
+    rooms = Room.objects.by_activity()
+    return render(request, "chat/index.html", {"form": form, "rooms": rooms})
+
+
+@login_required
+@require_GET
+def room(request: HttpRequest, slug: str) -> HttpResponse:
+    room = _room_or_404(slug, request)
+    page = services.history_before(room, None, RECENT_MESSAGES)
+    context = {
+        "room": room,
+        "history": page.as_payload(room),
+        "user_payload": {"id": request.user.pk, "username": request.user.get_username()},
+        "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+    }
+    return render(request, "chat/room.html", context)
+
+
+def _json_error(status: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse({"code": code, "detail": detail}, status=status)
+
+
+@require_GET
+def messages_api(request: HttpRequest, slug: str) -> JsonResponse:
+    """One page of a room's messages, oldest first; see docs/protocol.md."""
+    if not request.user.is_authenticated:
+        return _json_error(401, "not_signed_in", "Sign in to read this room.")
+    try:
+        room = services.room_for_user(slug, request.user)
+    except Room.DoesNotExist:
+        return _json_error(404, "no_such_room", "No such room.")
+    except PermissionDenied as denial:
+        return _json_error(403, "forbidden", str(denial) or "You may not read this room.")
+
+    query = request.GET
+    if "before_seq" in query and "after_seq" in query:
+        return _json_error(400, "bad_request", "Give before_seq or after_seq, not both.")
+    try:
+        limit = limit_field(_query_int(query, "limit"))
+        if "after_seq" in query:
+            page = services.history_after(room, _query_seq(query, "after_seq"), limit)
+        else:
+            before = _query_seq(query, "before_seq") if query.get("before_seq") else None
+            page = services.history_before(room, before, limit)
+    except BadFrame as error:
+        return _json_error(400, "bad_request", error.detail)
+    except DatabaseError:
+        logger.exception("History of room %s failed", room.pk)
+        return _json_error(503, "unavailable", "The database is unavailable; try again shortly.")
+    return JsonResponse(page.as_payload(room))
+
+
+def _query_seq(query: QueryDict, name: str) -> int:
+    return seq_field({name: _query_int(query, name)}, name)
+
+
+def _query_int(query: QueryDict, name: str) -> int | str | None:
+    """The parameter as an int when it is one; the raw text otherwise, for the validator to
+    refuse with its message; None when absent or empty."""
+    raw = query.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return raw

@@ -1,0 +1,119 @@
+"""Shared fixtures: the personas (alice, bob, charlie), rooms, and sockets over the real stack.
+
+The suite talks to the real PostgreSQL and Redis; if either is not answering the run stops
+at once with one line saying which, and how to start it.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Callable
+from urllib.parse import urlsplit
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from accounts.models import User
+from chat.models import Room
+from project.asgi import application
+
+START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+START_REDIS = (
+    'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" '
+    "--appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log"
+)
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        pytest.exit("The tests need PostgreSQL: set DATABASE_URL=postgres://…", returncode=3)
+    db_host, db_port = database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)
+    if not _answers(db_host, db_port):
+        pytest.exit(
+            f"PostgreSQL is not answering at {db_host}:{db_port} (DATABASE_URL); "
+            f"start it with: {START_POSTGRES}",
+            returncode=3,
+        )
+    redis = urlsplit(settings.REDIS_URL)
+    redis_host, redis_port = redis.hostname or "127.0.0.1", redis.port or 6379
+    if not _answers(redis_host, redis_port):
+        pytest.exit(
+            f"Redis is not answering at {redis_host}:{redis_port} (REDIS_URL); "
+            f"start it with: {START_REDIS}",
+            returncode=3,
+        )
+
+
+@pytest.fixture
+def alice(django_user_model: type[User]) -> User:
+    return django_user_model.objects.create_user("alice", "alice@example.com", "alice-pw-1")
+
+
+@pytest.fixture
+def bob(django_user_model: type[User]) -> User:
+    return django_user_model.objects.create_user("bob", "bob@example.com", "bob-pw-1")
+
+
+@pytest.fixture
+def charlie(django_user_model: type[User]) -> User:
+    return django_user_model.objects.create_user("charlie", "charlie@example.com", "charlie-pw-1")
+
+
+@pytest.fixture
+def room(alice: User) -> Room:
+    return Room.objects.create(name="General", slug="general", created_by=alice)
+
+
+def session_cookie(user: User) -> bytes:
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}".encode()
+
+
+async def socket_for(
+    user: User | None, slug: str, origin: bytes = b"http://localhost"
+) -> WebsocketCommunicator:
+    """A WebSocket to the whole ASGI app (origin check, session auth, routing, consumer)."""
+    headers = [(b"origin", origin), (b"host", b"localhost")]
+    if user is not None:
+        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
+    return WebsocketCommunicator(application, f"/ws/chat/{slug}/", headers=headers)
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Callable]:
+    """Open sockets that are all disconnected at the end of the test."""
+    opened: list[WebsocketCommunicator] = []
+
+    async def _connect(user: User, slug: str = "general") -> WebsocketCommunicator:
+        communicator = await socket_for(user, slug)
+        connected, code = await communicator.connect(timeout=5)
+        assert connected, f"socket refused with {code}"
+        opened.append(communicator)
+        return communicator
+
+    yield _connect
+    for communicator in opened:
+        await communicator.disconnect()
+
+
+async def send_and_ack(socket: WebsocketCommunicator, body: str, client_id: str) -> dict:
+    """Send a message and return its ack, passing over the broadcasts that come meanwhile."""
+    await socket.send_json_to({"type": "message.send", "body": body, "client_id": client_id})
+    while True:
+        frame = await socket.receive_json_from(timeout=5)
+        if frame["type"] in {"ack", "error"} and frame["client_id"] == client_id:
+            return frame
