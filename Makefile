@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export HOST PORT
+# Procfile reads these; honcho sets PORT itself, so the Procfile cannot use that name.
+export PARLEY_HOST := $(HOST)
+export PARLEY_PORT := $(PORT)
 
 .PHONY: install run test lint format migrations-check bench clean
 
@@ -21,7 +23,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: install
 	@test -f .env || { cp .env.example .env && echo "Created .env from .env.example"; }
 	$(BIN)/python manage.py migrate --no-input
-	exec $(BIN)/honcho start --no-prefix -f Procfile
+	exec $(BIN)/honcho start --no-prefix --env /dev/null --procfile Procfile
 
 test: install
 	$(BIN)/python manage.py check --settings=tests.settings

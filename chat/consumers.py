@@ -2,31 +2,55 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError
+from django.db import DatabaseError, close_old_connections
 
 from chat import services
 from chat.frames import BadFrame, HistoryRequest, ResumeRequest, SendRequest, parse_frame
 from chat.models import Room
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NO_SUCH_ROOM = 4404
 CLOSE_TRY_AGAIN_LATER = 1013
 
-post_message = database_sync_to_async(services.post_message)
-history_before = database_sync_to_async(services.history_before)
-history_after = database_sync_to_async(services.history_after)
-room_for_user = database_sync_to_async(services.room_for_user)
+
+def on_database_thread(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """Run `function` on the database thread, returning its connection to the pool after.
+
+    database_sync_to_async closes old connections around the call too, but here a connection
+    that a database restart had cut stayed attached to the database thread and failed every
+    later call (tests/test_database_down.py); releasing it inside the call fixes that.
+    """
+
+    @functools.wraps(function)
+    def released(*args: P.args, **kwargs: P.kwargs) -> R:
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return database_sync_to_async(released)
+
+
+post_message = on_database_thread(services.post_message)
+history_before = on_database_thread(services.history_before)
+history_after = on_database_thread(services.history_after)
+room_for_user = on_database_thread(services.room_for_user)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):

@@ -1,0 +1,226 @@
+// The message log: messages keyed by seq and shown in seq order, followed by this person's
+// messages that the server has not confirmed yet. Chat text only ever reaches the page
+// through textContent, never as HTML.
+
+const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const DAY_AND_TIME = new Intl.DateTimeFormat(undefined, {
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+});
+const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+
+// Within this many pixels of the bottom counts as "at the bottom", so a rounding error or
+// a half-visible last line does not stop the log from following new messages.
+const BOTTOM_SLACK = 48;
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function timeElement(iso) {
+  const when = new Date(iso);
+  const node = element("time");
+  node.dateTime = iso;
+  if (Number.isNaN(when.getTime())) return node;
+  const today = new Date().toDateString() === when.toDateString();
+  node.textContent = (today ? TIME : DAY_AND_TIME).format(when);
+  node.title = FULL.format(when);
+  return node;
+}
+
+export class MessageLog {
+  constructor({ scroller, list, edge, pill, me }) {
+    this.scroller = scroller;
+    this.list = list;
+    this.edge = edge;
+    this.pill = pill;
+    this.me = me;
+    this.seqs = []; // ascending; the seqs rendered in the list
+    this.items = new Map(); // seq -> {message, node, provisional}
+    this.pending = new Map(); // client_id -> node
+
+    pill.addEventListener("click", () => {
+      this.scrollToBottom();
+      this.list.lastElementChild?.focus?.();
+    });
+    scroller.addEventListener(
+      "scroll",
+      () => {
+        if (this.isAtBottom()) this.pill.hidden = true;
+      },
+      { passive: true },
+    );
+  }
+
+  has(seq) {
+    return this.items.has(seq);
+  }
+
+  get lowestSeq() {
+    return this.seqs.length ? this.seqs[0] : null;
+  }
+
+  get highestSeq() {
+    return this.seqs.length ? this.seqs[this.seqs.length - 1] : null;
+  }
+
+  // Adds a message, or replaces one shown provisionally (from its ack) with the server's
+  // copy. A seq already shown for real is left alone: that is the dedupe.
+  // Returns true when something new was added.
+  put(message, { provisional = false } = {}) {
+    const seq = message.seq;
+    if (!Number.isSafeInteger(seq)) return false;
+    const existing = this.items.get(seq);
+    if (existing) {
+      if (existing.provisional && !provisional) {
+        const node = this.render(message);
+        existing.node.replaceWith(node);
+        this.items.set(seq, { message, node, provisional: false });
+      }
+      return false;
+    }
+    const node = this.render(message);
+    const index = this.insertionIndex(seq);
+    const before =
+      index < this.seqs.length
+        ? this.items.get(this.seqs[index]).node
+        : this.firstPendingNode();
+    this.list.insertBefore(node, before);
+    this.seqs.splice(index, 0, seq);
+    this.items.set(seq, { message, node, provisional });
+    return true;
+  }
+
+  insertionIndex(seq) {
+    // Messages almost always arrive at either end, so check those before searching.
+    const seqs = this.seqs;
+    if (seqs.length === 0 || seq > seqs[seqs.length - 1]) return seqs.length;
+    if (seq < seqs[0]) return 0;
+    let low = 0;
+    let high = seqs.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (seqs[middle] < seq) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  firstPendingNode() {
+    for (const node of this.pending.values()) return node;
+    return null;
+  }
+
+  render(message) {
+    const own = message.author !== null && message.author?.id === this.me.id;
+    const node = element("li", own ? "msg own" : "msg");
+    node.dataset.seq = String(message.seq);
+    node.tabIndex = -1;
+    const meta = element("div", "meta");
+    const author = message.author
+      ? element("span", "author", message.author.username)
+      : element("span", "author gone", "Deleted account");
+    meta.append(author, " ", timeElement(message.created_at));
+    node.append(meta, element("div", "body", message.body));
+    return node;
+  }
+
+  // A message typed here and not yet saved; `entry` is the composer's outbox entry.
+  showPending(entry) {
+    let node = this.pending.get(entry.clientId);
+    if (!node) {
+      node = element("li", "msg own pending");
+      node.dataset.clientId = entry.clientId;
+      const meta = element("div", "meta");
+      meta.append(element("span", "author", this.me.username), " ", element("span", "note"));
+      node.append(meta, element("div", "body", entry.body));
+      this.list.append(node);
+      this.pending.set(entry.clientId, node);
+    }
+    node.dataset.state = entry.state;
+    const notes = {
+      queued: "Waiting for the connection…",
+      sent: "Sending…",
+      error: "Not sent",
+    };
+    node.querySelector(".note").textContent = notes[entry.state] ?? "";
+    node.querySelector(".problem")?.remove();
+    if (entry.state === "error") {
+      const problem = element("div", "problem");
+      problem.setAttribute("role", "alert");
+      const retry = element("button", "small", "Retry");
+      retry.type = "button";
+      retry.dataset.action = "retry";
+      const discard = element("button", "small link", "Discard");
+      discard.type = "button";
+      discard.dataset.action = "discard";
+      problem.append(element("span", "detail", entry.error), " ", retry, " ", discard);
+      node.append(problem);
+    }
+    return node;
+  }
+
+  removePending(clientId) {
+    const node = this.pending.get(clientId);
+    if (!node) return;
+    node.remove();
+    this.pending.delete(clientId);
+  }
+
+  isAtBottom() {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight <= BOTTOM_SLACK;
+  }
+
+  scrollToBottom() {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.pill.hidden = true;
+  }
+
+  // Adds newer messages the way a reader expects: a person at the bottom keeps following
+  // the conversation; a person reading further up stays where they are and gets the pill.
+  append(messages, { follow = false, provisional = false } = {}) {
+    const stick = follow || this.isAtBottom();
+    let added = false;
+    for (const message of messages) {
+      if (this.put(message, { provisional })) added = true;
+    }
+    if (stick) {
+      this.scrollToBottom();
+    } else if (added) {
+      this.pill.hidden = false;
+    }
+  }
+
+  // Adds older messages above the ones shown without moving what the person is reading:
+  // the distance from the bottom of the content is kept, so the view stays put.
+  prepend(messages, edgeState) {
+    const s = this.scroller;
+    const fromBottom = s.scrollHeight - s.scrollTop;
+    for (const message of messages) this.put(message);
+    this.setEdge(edgeState);
+    s.scrollTop = s.scrollHeight - fromBottom;
+  }
+
+  // The line above the oldest message: more | loading | beginning | error.
+  setEdge(state, onRetry) {
+    const edge = this.edge;
+    edge.dataset.state = state;
+    edge.replaceChildren();
+    if (state === "loading") {
+      edge.textContent = "Loading earlier messages…";
+    } else if (state === "beginning") {
+      edge.textContent = "This is the beginning of the room.";
+    } else if (state === "error") {
+      const retry = element("button", "small", "Try again");
+      retry.type = "button";
+      retry.addEventListener("click", onRetry);
+      edge.append("Earlier messages could not be loaded. ", retry);
+    }
+  }
+}

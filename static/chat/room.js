@@ -1,0 +1,360 @@
+// The room page: keeps the log in step with the room over the socket of docs/protocol.md,
+// sends what the person types exactly once, and pages back through history on demand.
+import { MessageLog } from "./log.js";
+import { ReconnectingSocket } from "./socket.js";
+
+const GAP_GRACE_MS = 250; // broadcasts from several server processes may arrive out of order
+const RESUME_RETRY_MS = 2000;
+const LOAD_OLDER_WITHIN_PX = 200;
+
+const root = document.querySelector("section.chat");
+const initial = JSON.parse(document.getElementById("initial-history").textContent);
+const me = JSON.parse(document.getElementById("current-user").textContent);
+const statusNode = document.getElementById("connection-status");
+const reconnectButton = document.getElementById("reconnect-now");
+const composer = document.getElementById("composer");
+const input = document.getElementById("composer-input");
+const sendButton = composer.querySelector("button[type=submit]");
+const pageSize = Number(root.dataset.pageSize) || 50;
+
+const log = new MessageLog({
+  scroller: document.getElementById("log-scroller"),
+  list: document.getElementById("chat-log"),
+  edge: document.getElementById("log-edge"),
+  pill: document.getElementById("new-messages"),
+  me,
+});
+
+// Every seq up to `upTo` is shown, or known not to exist (removed messages leave holes, and
+// an answer to `resume` is authoritative). Resuming after it catches up exactly.
+let upTo = 0;
+let ready = false; // the socket is open and its resume has been answered
+let resuming = false;
+let gapTimer = null;
+let gapSeenWhileResuming = false;
+let hasOlder = initial.has_more;
+let loadingOlder = false;
+
+// Messages typed here and not yet acked, in the order they were typed. The client_id is
+// kept across retries and reconnects, so the server saves each one once.
+const outbox = new Map(); // client_id -> {clientId, body, state: queued|sent|error, error}
+
+function advance() {
+  while (log.has(upTo + 1)) upTo += 1;
+}
+
+// ---- Connection state, as the person sees it ----
+
+function showStatus(state, text, link) {
+  statusNode.dataset.state = state;
+  statusNode.replaceChildren(text);
+  if (link) {
+    const a = document.createElement("a");
+    a.href = link.href;
+    a.textContent = link.text;
+    statusNode.append(" ", a);
+  }
+  reconnectButton.hidden = state !== "reconnecting";
+}
+
+const STOPPED = {
+  4401: ["signed-out", "You are signed out.", { href: root.dataset.loginUrl, text: "Log in again" }],
+  4403: ["forbidden", "You are not allowed in this room."],
+  4404: ["no-room", "This room does not exist any more."],
+};
+
+const socketUrl = new URL(root.dataset.wsPath, window.location.href);
+socketUrl.protocol = window.location.protocol === "https:" ? "wss:" : "ws:";
+const socket = new ReconnectingSocket(socketUrl.href);
+
+socket.addEventListener("statechange", ({ detail: { state, code } }) => {
+  if (state === "stopped") {
+    const [name, text, link] = STOPPED[code] ?? ["stopped", "Disconnected."];
+    showStatus(name, text, link);
+    composer.classList.add("disabled");
+    sendButton.disabled = true;
+  } else if (state === "offline") {
+    showStatus("offline", "Offline. Messages you send will go out when you are back online.");
+  } else if (state === "connecting" && statusNode.dataset.state === "offline") {
+    showStatus("reconnecting", "Back online. Reconnecting…");
+  } else if (state === "waiting" && code === 1013) {
+    showStatus("reconnecting", "The server is busy. Reconnecting…");
+  } else if (state === "waiting") {
+    showStatus("reconnecting", "Connection lost. Reconnecting…");
+  }
+  // "connecting" and "open" keep the current text: the page is connected only once its
+  // resume is answered, and until then it is still connecting or reconnecting.
+});
+
+reconnectButton.addEventListener("click", () => socket.reconnectNow());
+
+socket.addEventListener("open", () => {
+  ready = false;
+  sendResume();
+});
+
+socket.addEventListener("close", () => {
+  ready = false;
+  resuming = false;
+  clearTimeout(gapTimer);
+  gapTimer = null;
+  // Whatever was sent and not acked may or may not have been saved; it goes out again with
+  // the same client_id after the next resume, and the server keeps only one.
+  for (const entry of outbox.values()) {
+    if (entry.state === "sent") setEntryState(entry, "queued");
+  }
+});
+
+socket.addEventListener("frame", ({ detail: frame }) => {
+  switch (frame.type) {
+    case "message":
+      receiveLive(frame.message);
+      break;
+    case "history":
+      receiveResumePage(frame.messages);
+      break;
+    case "resumed":
+      resumed(frame.last_seq);
+      break;
+    case "ack":
+      acked(frame);
+      break;
+    case "error":
+      failed(frame);
+      break;
+    default:
+      // Newer servers may add frame types; older pages ignore them.
+      break;
+  }
+});
+
+// ---- Catching up ----
+
+function sendResume() {
+  if (resuming || !socket.isOpen) return;
+  resuming = true;
+  gapSeenWhileResuming = false;
+  socket.send({ type: "resume", after_seq: upTo });
+}
+
+function receiveResumePage(messages) {
+  for (const message of messages) settleOwn(message);
+  log.append(messages);
+}
+
+function resumed(lastSeq) {
+  resuming = false;
+  if (Number.isSafeInteger(lastSeq) && lastSeq > upTo) upTo = lastSeq;
+  advance();
+  if (!ready) {
+    ready = true;
+    socket.markHealthy();
+    showStatus("connected", "Connected");
+    flushOutbox();
+  }
+  if (gapSeenWhileResuming) noticeGap();
+}
+
+function receiveLive(message) {
+  settleOwn(message);
+  log.append([message]);
+  advance();
+  if (log.highestSeq !== null && log.highestSeq > upTo) noticeGap();
+}
+
+// A seq is missing below one that arrived. Give out-of-order broadcasts a moment to land,
+// then ask for everything after the last unbroken seq and merge by seq.
+function noticeGap() {
+  if (resuming) {
+    gapSeenWhileResuming = true;
+    return;
+  }
+  if (gapTimer !== null) return;
+  gapTimer = setTimeout(() => {
+    gapTimer = null;
+    advance();
+    if (ready && log.highestSeq !== null && log.highestSeq > upTo) sendResume();
+  }, GAP_GRACE_MS);
+}
+
+// ---- Sending ----
+
+function newClientId() {
+  if (window.crypto?.randomUUID) return window.crypto.randomUUID();
+  // randomUUID needs a secure context; plain-http deployments on a LAN get this instead.
+  const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function setEntryState(entry, state, error = null) {
+  entry.state = state;
+  entry.error = error;
+  log.showPending(entry);
+}
+
+function send(body) {
+  const entry = { clientId: newClientId(), body, state: "queued", error: null };
+  outbox.set(entry.clientId, entry);
+  log.showPending(entry);
+  log.scrollToBottom();
+  if (ready) transmit(entry);
+}
+
+function transmit(entry) {
+  const sent = socket.send({ type: "message.send", body: entry.body, client_id: entry.clientId });
+  setEntryState(entry, sent ? "sent" : "queued");
+}
+
+// After a resume, so anything already saved has been seen (and settled) first. Map order is
+// typing order, and the server answers frames in order, so seqs follow typing order.
+function flushOutbox() {
+  for (const entry of outbox.values()) {
+    if (entry.state === "queued" || entry.state === "sent") transmit(entry);
+  }
+}
+
+// One of this person's messages arrived from the server: its pending copy is done.
+function settleOwn(message) {
+  if (!message.client_id || message.author?.id !== me.id) return;
+  if (!outbox.has(message.client_id)) return;
+  outbox.delete(message.client_id);
+  log.removePending(message.client_id);
+}
+
+function acked(frame) {
+  const entry = outbox.get(frame.client_id);
+  if (!entry) return;
+  outbox.delete(entry.clientId);
+  log.removePending(entry.clientId);
+  // Shown at its seq right away; the broadcast that follows replaces this copy with the
+  // server's (which has the real timestamp).
+  const message = {
+    id: frame.id,
+    seq: frame.seq,
+    author: { id: me.id, username: me.username },
+    body: entry.body,
+    created_at: new Date().toISOString(),
+    client_id: entry.clientId,
+  };
+  log.append([message], { follow: true, provisional: true });
+  advance();
+}
+
+function failed(frame) {
+  if (frame.client_id) {
+    const entry = outbox.get(frame.client_id);
+    if (entry) setEntryState(entry, "error", frame.detail || "The message was not sent.");
+    return;
+  }
+  if (resuming) {
+    // The resume itself failed (the database was unavailable): ask again shortly.
+    resuming = false;
+    setTimeout(sendResume, RESUME_RETRY_MS);
+    return;
+  }
+  console.warn("Error from the server", frame);
+}
+
+document.getElementById("chat-log").addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-action]");
+  if (!button) return;
+  const clientId = button.closest("li")?.dataset.clientId;
+  const entry = outbox.get(clientId);
+  if (!entry) return;
+  if (button.dataset.action === "retry") {
+    setEntryState(entry, "queued");
+    if (ready) transmit(entry);
+  } else if (button.dataset.action === "discard") {
+    outbox.delete(clientId);
+    log.removePending(clientId);
+    input.focus();
+  }
+});
+
+function submit() {
+  const body = input.value.trim();
+  if (!body || sendButton.disabled) return;
+  send(body);
+  input.value = "";
+  fitInput();
+}
+
+composer.addEventListener("submit", (event) => {
+  event.preventDefault();
+  submit();
+  input.focus();
+});
+
+input.addEventListener("keydown", (event) => {
+  // Enter sends; Shift+Enter is a new line; Enter that confirms an IME composition is
+  // neither.
+  if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) {
+    return;
+  }
+  event.preventDefault();
+  submit();
+});
+
+// The box grows with its text up to a few lines, then scrolls.
+function fitInput() {
+  input.style.height = "auto";
+  input.style.height = `${Math.min(input.scrollHeight + 2, 160)}px`;
+}
+input.addEventListener("input", fitInput);
+
+// ---- Older messages ----
+
+async function loadOlder() {
+  if (loadingOlder || !hasOlder) return;
+  const before = log.lowestSeq;
+  if (before === null) {
+    hasOlder = false;
+    log.setEdge("beginning");
+    return;
+  }
+  loadingOlder = true;
+  log.setEdge("loading");
+  let page;
+  try {
+    const url = new URL(root.dataset.historyUrl, window.location.href);
+    url.searchParams.set("before_seq", String(before));
+    url.searchParams.set("limit", String(pageSize));
+    const response = await fetch(url, {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (response.status === 401) {
+      showStatus("signed-out", ...STOPPED[4401].slice(1));
+      throw new Error("signed out");
+    }
+    if (!response.ok) throw new Error(`history answered ${response.status}`);
+    page = await response.json();
+  } catch (error) {
+    console.warn("Loading earlier messages failed", error);
+    loadingOlder = false;
+    log.setEdge("error", () => loadOlder());
+    return;
+  }
+  hasOlder = Boolean(page.has_more);
+  log.prepend(page.messages, hasOlder ? "more" : "beginning");
+  loadingOlder = false;
+  // A tall window may still show the top; keep going until it is filled.
+  if (hasOlder && log.scroller.scrollTop < LOAD_OLDER_WITHIN_PX) loadOlder();
+}
+
+log.scroller.addEventListener(
+  "scroll",
+  () => {
+    if (log.scroller.scrollTop < LOAD_OLDER_WITHIN_PX) loadOlder();
+  },
+  { passive: true },
+);
+
+// ---- Start ----
+
+for (const message of initial.messages) log.put(message);
+upTo = log.highestSeq ?? 0;
+log.setEdge(hasOlder ? "more" : "beginning");
+log.scrollToBottom();
+if (hasOlder && log.scroller.scrollHeight <= log.scroller.clientHeight) loadOlder();
+socket.start();
