@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +14,9 @@ class RoomQuerySet(models.QuerySet["Room"]):
         """Most recently active first; a room's creation counts as activity."""
         return self.order_by("-last_activity_at", "-pk")
 
+    def listed(self) -> RoomQuerySet:
+        return self.filter(is_archived=False)
+
 
 class Room(models.Model):
     name = models.CharField(max_length=100)
@@ -26,6 +29,20 @@ class Room(models.Model):
     # The seq of the newest message ever posted. Bumped under the room's row lock in the
     # same transaction as the insert, so seqs are gapless and follow commit order.
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
+    is_locked = models.BooleanField(
+        "locked", default=False, help_text="Read-only: members can read but not send."
+    )
+    is_archived = models.BooleanField(
+        "archived", default=False, help_text="Hidden from the room list, and read-only."
+    )
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days messages are kept. Empty: the site default (CHAT_RETENTION_DAYS); "
+        "0: forever.",
+    )
+    # The seq of the newest message retention has deleted: history older than this expired.
+    history_expired_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = RoomQuerySet.as_manager()
 
@@ -70,10 +87,21 @@ class Message(models.Model):
     body = models.TextField()
     client_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
+    # Hidden by a moderator: the body is kept for the record, readers get a tombstone.
+    hidden_at = models.DateTimeField(null=True, blank=True, editable=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     objects = MessageQuerySet.as_manager()
 
     class Meta:
+        permissions = [("hide_message", "Can hide and restore messages")]
         constraints = [
             # Also the index that keyset pagination of history walks.
             models.UniqueConstraint(fields=["room", "seq"], name="chat_message_room_seq"),
@@ -86,8 +114,15 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.room_id}#{self.seq}"
 
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
     def as_payload(self, room_slug: str) -> dict[str, Any]:
-        """The MSG object of docs/protocol.md. Needs `author` loaded (select_related)."""
+        """The MSG object of docs/protocol.md, or a tombstone when hidden. Needs `author`
+        loaded (select_related)."""
+        if self.is_hidden:
+            return {"id": self.id, "seq": self.seq, "hidden": True}
         author = self.author
         return {
             "id": self.id,
@@ -98,3 +133,43 @@ class Message(models.Model):
             "created_at": self.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "client_id": self.client_id,
         }
+
+
+class RoomBanQuerySet(models.QuerySet["RoomBan"]):
+    def in_force(self, at: datetime | None = None) -> RoomBanQuerySet:
+        """Entries that apply now: no end, or an end still in the future."""
+        at = at or timezone.now()
+        return self.filter(models.Q(until__isnull=True) | models.Q(until__gt=at))
+
+
+class RoomBan(models.Model):
+    class Kind(models.TextChoices):
+        BAN = "ban", "Ban (cannot open the room)"
+        MUTE = "mute", "Mute (can read, cannot send)"
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="bans")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_bans"
+    )
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.BAN)
+    reason = models.CharField(max_length=500, blank=True)
+    until = models.DateTimeField(null=True, blank=True, help_text="Empty: until lifted.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = RoomBanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "ban or mute"
+        verbose_name_plural = "bans and mutes"
+        indexes = [models.Index(fields=["room", "user"], name="chat_roomban_room_user")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display().split(' ')[0]} of {self.user} in {self.room}"

@@ -45,11 +45,14 @@ class Posted:
 class Page:
     messages: list[Message]
     has_more: bool
+    # Older messages existed but retention deleted them (only on pages walking back).
+    history_limited: bool = False
 
     def as_payload(self, room: Room) -> dict[str, Any]:
         return {
             "messages": [message.as_payload(room.slug) for message in self.messages],
             "has_more": self.has_more,
+            "history_limited": self.history_limited,
         }
 
 
@@ -123,7 +126,13 @@ def history_before(room: Room, before_seq: int | None, limit: int) -> Page:
     rows = list(room.messages.before(before_seq).select_related("author")[: limit + 1])
     page = rows[:limit]
     page.reverse()
-    return Page(page, has_more=len(rows) > limit)
+    has_more = len(rows) > limit
+    return Page(page, has_more, history_limited=not has_more and _history_expired(room))
+
+
+def _history_expired(room: Room) -> bool:
+    # Read fresh: a socket's Room was loaded when it connected, before later prunes.
+    return Room.objects.filter(pk=room.pk, history_expired_seq__gt=0).exists()
 
 
 def history_after(room: Room, after_seq: int, limit: int) -> Page:

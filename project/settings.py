@@ -140,7 +140,12 @@ if CELERY_BROKER_URL == "filesystem://":
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "prune-messages": {
+        "task": "chat.tasks.prune_messages",
+        "schedule": float(env_int("CHAT_PRUNE_INTERVAL_SECONDS", 3600, minimum=1)),
+    },
+}
 
 # Accounts: a custom user model and django-allauth.
 AUTH_USER_MODEL = "accounts.User"
@@ -203,6 +208,10 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 # Chat.
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 4000, minimum=1)
 CHAT_PAGE_SIZE = 50
+# Days a message is kept unless its room says otherwise; 0 keeps messages forever.
+CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 90, minimum=0)
+# Rows deleted per short transaction when pruning.
+CHAT_PRUNE_BATCH_SIZE = env_int("CHAT_PRUNE_BATCH_SIZE", 5000, minimum=1)
 CHAT_MAX_PAGE_SIZE = 200
 
 LOGGING = {

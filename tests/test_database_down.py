@@ -87,4 +87,5 @@ async def test_history_while_the_database_is_down_gives_unavailable(alice, room,
         "type": "history",
         "messages": [],
         "has_more": False,
+        "history_limited": False,
     }

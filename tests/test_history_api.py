@@ -106,4 +106,8 @@ def test_unknown_room_is_404(signed_in):
 def test_rooms_are_separate(signed_in, alice, room):
     other = Room.objects.create(name="Other", slug="other")
     fill_room(other, alice, 3)
-    assert signed_in.get(URL).json() == {"messages": [], "has_more": False}
+    assert signed_in.get(URL).json() == {
+        "messages": [],
+        "has_more": False,
+        "history_limited": False,
+    }
