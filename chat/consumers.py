@@ -114,6 +114,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except services.Rejected as rejection:
             await self.send_error(rejection.code, rejection.detail, request.client_id)
             return
+        except PermissionDenied:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         except DatabaseError:
             logger.exception("Saving a message in room %s failed", self.room.pk)
             await self.send_unavailable(request.client_id)
@@ -153,9 +156,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self.send_json({"type": "history", **page.as_payload(self.room)})
 
-    async def chat_message(self, event: dict[str, Any]) -> None:
+    async def chat_frame(self, event: dict[str, Any]) -> None:
         # The frame was encoded once by the broadcaster for every socket of the room.
         await self.send(text_data=event["frame"])
+
+    async def chat_restriction(self, event: dict[str, Any]) -> None:
+        """A moderator banned, muted or lifted a restriction on someone in this room."""
+        if event["user_id"] != self.scope["user"].pk:
+            return
+        if event["kind"] == "ban":
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.send_json(
+            {
+                "type": "restriction",
+                "kind": event["kind"],
+                "until": event["until"],
+                "reason": event["reason"],
+            }
+        )
 
     async def send_json(self, content: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(content))

@@ -9,6 +9,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC with a Z, as every time on the wire is written."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 class RoomQuerySet(models.QuerySet["Room"]):
     def by_activity(self) -> RoomQuerySet:
         """Most recently active first; a room's creation counts as activity."""
@@ -130,7 +135,7 @@ class Message(models.Model):
             "room": room_slug,
             "author": {"id": author.id, "username": author.username} if author else None,
             "body": self.body,
-            "created_at": self.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "created_at": iso_utc(self.created_at),
             "client_id": self.client_id,
         }
 

@@ -8,16 +8,19 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from chat.models import Message, Room
+from chat.models import Message, Room, RoomBan, iso_utc
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +63,16 @@ def room_for_user(slug: str, user: AbstractBaseUser | AnonymousUser) -> Room:
     """The room `user` may read. Raises Room.DoesNotExist or PermissionDenied."""
     if not user.is_authenticated:
         raise PermissionDenied("Sign in to read this room.")
-    return Room.objects.get(slug=slug)
+    room = Room.objects.get(slug=slug)
+    if RoomBan.objects.in_force().filter(room=room, user=user, kind=RoomBan.Kind.BAN).exists():
+        raise PermissionDenied("You are banned from this room.")
+    return room
+
+
+def restriction_of(room: Room, user: AbstractBaseUser) -> RoomBan | None:
+    """The ban or mute in force for `user` in `room` (a ban outranks a mute), if any."""
+    in_force = RoomBan.objects.in_force().filter(room=room, user=user)
+    return in_force.filter(kind=RoomBan.Kind.BAN).first() or in_force.first()
 
 
 def open_room(name: str, user: AbstractBaseUser) -> Room:
@@ -99,12 +111,18 @@ def post_message(room: Room, author: AbstractBaseUser, body: str, client_id: str
 
     The room's row lock serialises posters, so seq is gapless and follows commit order even
     across processes. A repeat of (author, client_id) in the room returns the original row
-    with created=False and changes nothing. Raises Rejected for a bad body and DatabaseError
-    when the database refuses; in both cases nothing is saved.
+    with created=False and changes nothing. Raises Rejected for a bad body, a mute or a
+    read-only room, PermissionDenied for a ban, and DatabaseError when the database refuses;
+    in every case nothing is saved.
     """
     body = clean_body(body)
+    restriction = restriction_of(room, author)
     with transaction.atomic():
-        locked = Room.objects.select_for_update().only("last_seq").get(pk=room.pk)
+        locked = (
+            Room.objects.select_for_update()
+            .only("last_seq", "is_locked", "is_archived")
+            .get(pk=room.pk)
+        )
         existing = (
             Message.objects.filter(room=room, author=author, client_id=client_id)
             .select_related("author")
@@ -112,6 +130,12 @@ def post_message(room: Room, author: AbstractBaseUser, body: str, client_id: str
         )
         if existing is not None:
             return Posted(existing, created=False)
+        if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
+            raise PermissionDenied("You are banned from this room.")
+        if restriction is not None:
+            raise Rejected("muted", "You are muted in this room.")
+        if locked.is_locked or locked.is_archived:
+            raise Rejected("room_locked", "This room is read-only.")
         now = timezone.now()
         seq = locked.last_seq + 1
         Room.objects.filter(pk=room.pk).update(last_seq=seq, last_activity_at=now)
@@ -141,9 +165,9 @@ def history_after(room: Room, after_seq: int, limit: int) -> Page:
     return Page(rows[:limit], has_more=len(rows) > limit)
 
 
-def message_frame(message: Message, room: Room) -> str:
-    """The `message` frame every socket of the room receives, encoded once."""
-    return json.dumps({"type": "message", "message": message.as_payload(room.slug)})
+def frame_event(frame: dict[str, Any]) -> dict[str, Any]:
+    """A channel-layer event carrying a frame for every socket of a room, encoded once."""
+    return {"type": "chat.frame", "frame": json.dumps(frame)}
 
 
 async def broadcast_message(message: Message, room: Room) -> bool:
@@ -151,11 +175,165 @@ async def broadcast_message(message: Message, room: Room) -> bool:
     listener that misses the broadcast sees the gap in seq and fetches it from history.
     Returns whether the channel layer took it.
     """
-    event = {"type": "chat.message", "frame": message_frame(message, room)}
+    event = frame_event({"type": "message", "message": message.as_payload(room.slug)})
+    return await send_to_room(room, event)
+
+
+async def send_to_room(room: Room, event: dict[str, Any]) -> bool:
     try:
         async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
             await get_channel_layer().group_send(room.group_name, event)
     except Exception:
-        logger.exception("Broadcast of message %s (room %s) failed", message.pk, room.pk)
+        logger.exception("Broadcast to room %s failed", room.pk)
         return False
     return True
+
+
+def send_to_room_on_commit(room: Room, event: dict[str, Any]) -> None:
+    """From synchronous code (admin, commands, tasks): send once the transaction commits,
+    so sockets never hear of a change that was rolled back."""
+    transaction.on_commit(lambda: async_to_sync(send_to_room)(room, event))
+
+
+# Moderation. Each operation checks the moderator's permission, changes the data, records
+# a LogEntry (shown in the admin), and tells the room's open sockets once committed.
+
+
+def _require(moderator: AbstractBaseUser, permission: str) -> None:
+    if not moderator.has_perm(permission):
+        raise PermissionDenied(f"Moderation needs the {permission} permission.")
+
+
+def _record(moderator: AbstractBaseUser, obj: Any, flag: int, what: str) -> None:
+    LogEntry.objects.log_actions(
+        user_id=moderator.pk,
+        queryset=[obj],
+        action_flag=flag,
+        change_message=what,
+        single_object=True,
+    )
+
+
+def hide_message(message: Message, moderator: AbstractBaseUser) -> bool:
+    """Hide a message: the body is kept for the record, readers get a tombstone. Returns
+    False when it was already hidden."""
+    _require(moderator, "chat.hide_message")
+    with transaction.atomic():
+        hidden = Message.objects.filter(pk=message.pk, hidden_at__isnull=True).update(
+            hidden_at=timezone.now(), hidden_by=moderator
+        )
+        if not hidden:
+            return False
+        _record(moderator, message, CHANGE, "Hid the message.")
+        frame = {"type": "message.hidden", "id": message.pk, "seq": message.seq}
+        send_to_room_on_commit(message.room, frame_event(frame))
+    return True
+
+
+def restore_message(message: Message, moderator: AbstractBaseUser) -> bool:
+    """Show a hidden message again. Returns False when it was not hidden."""
+    _require(moderator, "chat.hide_message")
+    with transaction.atomic():
+        restored = Message.objects.filter(pk=message.pk, hidden_at__isnull=False).update(
+            hidden_at=None, hidden_by=None
+        )
+        if not restored:
+            return False
+        _record(moderator, message, CHANGE, "Restored the message.")
+        message = Message.objects.select_related("author", "room").get(pk=message.pk)
+        frame = {"type": "message.restored", "message": message.as_payload(message.room.slug)}
+        send_to_room_on_commit(message.room, frame_event(frame))
+    return True
+
+
+def delete_message(message: Message, moderator: AbstractBaseUser) -> None:
+    """Delete a message for good. Its seq stays unused: history simply skips it."""
+    _require(moderator, "chat.delete_message")
+    with transaction.atomic():
+        _record(moderator, message, DELETION, f"Deleted message #{message.seq} for good.")
+        frame = {"type": "message.deleted", "id": message.pk, "seq": message.seq}
+        send_to_room_on_commit(message.room, frame_event(frame))
+        message.delete()
+
+
+def set_room_state(
+    room: Room,
+    moderator: AbstractBaseUser,
+    *,
+    locked: bool | None = None,
+    archived: bool | None = None,
+) -> list[str]:
+    """Lock/unlock and archive/unarchive a room; returns what changed. A locked or archived
+    room is read-only; an archived one is also left off the room list."""
+    _require(moderator, "chat.change_room")
+    with transaction.atomic():
+        room = Room.objects.select_for_update().get(pk=room.pk)
+        changes = []
+        if locked is not None and locked != room.is_locked:
+            room.is_locked = locked
+            changes.append("Locked the room." if locked else "Unlocked the room.")
+        if archived is not None and archived != room.is_archived:
+            room.is_archived = archived
+            changes.append("Archived the room." if archived else "Unarchived the room.")
+        if not changes:
+            return []
+        room.save(update_fields=["is_locked", "is_archived"])
+        _record(moderator, room, CHANGE, " ".join(changes))
+        send_to_room_on_commit(room, frame_event(room_state_frame(room)))
+    return changes
+
+
+def room_state_frame(room: Room) -> dict[str, Any]:
+    return {
+        "type": "room.updated",
+        "room": {
+            "slug": room.slug,
+            "name": room.name,
+            "locked": room.is_locked,
+            "archived": room.is_archived,
+        },
+    }
+
+
+def restrict_user(
+    room: Room,
+    user: AbstractBaseUser,
+    kind: str,
+    moderator: AbstractBaseUser,
+    *,
+    reason: str = "",
+    until: datetime | None = None,
+) -> RoomBan:
+    """Ban (cannot open the room; open sockets close with 4403) or mute (can read, cannot
+    send) `user` in `room`, until `until` or until lifted."""
+    _require(moderator, "chat.add_roomban")
+    with transaction.atomic():
+        ban = RoomBan.objects.create(
+            room=room, user=user, kind=kind, reason=reason, until=until, created_by=moderator
+        )
+        _record(moderator, ban, ADDITION, f"{ban.get_kind_display()}: {reason or 'no reason'}.")
+        restriction_changed(room, user)
+    return ban
+
+
+def lift_restriction(ban: RoomBan, moderator: AbstractBaseUser) -> None:
+    _require(moderator, "chat.delete_roomban")
+    with transaction.atomic():
+        _record(moderator, ban, DELETION, f"Lifted: {ban}.")
+        ban.delete()
+        restriction_changed(ban.room, ban.user)
+
+
+def restriction_changed(room: Room, user: AbstractBaseUser) -> None:
+    """Tell `user`'s open sockets in `room` what now applies to them, once committed."""
+    current = restriction_of(room, user)
+    send_to_room_on_commit(
+        room,
+        {
+            "type": "chat.restriction",
+            "user_id": user.pk,
+            "kind": current.kind if current else None,
+            "until": iso_utc(current.until) if current and current.until else None,
+            "reason": current.reason if current else "",
+        },
+    )

@@ -36,7 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
             form.add_error("name", rejection.detail)
         else:
             return redirect(room)
-    rooms = Room.objects.by_activity()
+    rooms = Room.objects.listed().by_activity()
     return render(request, "chat/index.html", {"form": form, "rooms": rooms})
 
 

@@ -132,3 +132,30 @@ def fill_room(room: Room, author: User, count: int) -> None:
     )
     Room.objects.filter(pk=room.pk).update(last_seq=start + count)
     room.refresh_from_db()
+
+
+@pytest.fixture
+def moderator(django_user_model: type[User]) -> User:
+    """Staff in the Moderators group, not a superuser. The group is made by a migration;
+    transactional tests flush it away, so it is made again the migration's way."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    migration = importlib.import_module("chat.migrations.0003_moderators_group")
+    if not Group.objects.filter(name="Moderators").exists():
+        migration.create_moderators(apps, None)
+    user = django_user_model.objects.create_user(
+        "maude", "maude@example.com", "maude-pw-1", is_staff=True
+    )
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return django_user_model.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def plain_staff(django_user_model: type[User]) -> User:
+    """Staff with no permissions at all."""
+    return django_user_model.objects.create_user(
+        "stan", "stan@example.com", "stan-pw-1", is_staff=True
+    )

@@ -13,10 +13,16 @@ os.environ.setdefault("CHANNEL_LAYER_PREFIX", "parley-test")
 os.environ.setdefault("DATABASE_POOL_TIMEOUT", "2")
 
 from project.settings import *  # noqa: F403
-from project.settings import ALLOWED_HOSTS, STORAGES
+from project.settings import ALLOWED_HOSTS, CHANNEL_LAYERS, DATABASES, STORAGES
 
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Separate runs on one machine (say, two checkouts) each get their own test database and
+# channel-layer prefix: PARLEY_TEST_RUN=name.
+_run = os.environ.get("PARLEY_TEST_RUN", "")
+if _run:
+    DATABASES["default"]["TEST"] = {"NAME": f"test_parley_{_run}"}
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"parley-test-{_run}"
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

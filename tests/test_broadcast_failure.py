@@ -32,7 +32,7 @@ async def test_sender_is_acked_while_redis_is_paused_and_listener_recovers_by_se
         assert first["type"] == "ack"
         assert acked_after < PAUSE_MS / 1000, "the ack waited for Redis"
         await asyncio.sleep(PAUSE_MS / 1000 - acked_after + 0.5)
-    assert "Broadcast of message" in caplog.text
+    assert "Broadcast to room" in caplog.text
 
     second = await send_and_ack(sender, "after the hiccup", "h2")
     assert second["seq"] == first["seq"] + 1

@@ -21,10 +21,12 @@ MODERATOR_PERMISSIONS = {
 
 def create_moderators(apps, schema_editor):
     # Permissions are normally created after all migrations; this one needs them now.
+    # create_permissions skips app configs without a models module, as historical ones are.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     moderators, _ = Group.objects.get_or_create(name="Moderators")

@@ -11,7 +11,7 @@ import pytest
 
 from accounts.models import User
 from chat.models import Message
-from tests.browser.support import Page, expect, log_bodies, send, wait_connected
+from tests.browser.support import Page, expect, log_bodies, log_seqs, send, wait_connected
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,6 +79,12 @@ def test_two_people_sign_up_and_talk_live_and_in_history(new_page: Callable[...,
         "Lovely, two sugars please.",
         "Coming right up ☕",
     ]
+    # Live, each message once on each page: the sender's copy from its ack was replaced by
+    # the broadcast, not doubled.
+    for page in (alice, bob):
+        expect(page.locator("#chat-log li.msg")).to_have_count(3)
+        assert log_seqs(page) == [1, 2, 3]
+        assert log_bodies(page) == conversation
     assert list(Message.objects.order_by("seq").values_list("body", flat=True)) == conversation
     assert User.objects.filter(username__in=["alice", "bob"]).count() == 2
 
