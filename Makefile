@@ -8,7 +8,7 @@ PORT ?= 8000
 export PARLEY_HOST := $(HOST)
 export PARLEY_PORT := $(PORT)
 
-.PHONY: install run test lint format migrations-check bench clean
+.PHONY: install run test lint format migrations-check bench bench-admin clean
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,10 @@ format: install
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Benchmarks: results and how to read them are in docs/.
+bench-admin: install
+	$(BIN)/python bench/admin_changelist.py
 
 clean:
 	rm -rf $(VENV) var

@@ -46,6 +46,9 @@ class Room(models.Model):
         help_text="Days messages are kept. Empty: the site default (CHAT_RETENTION_DAYS); "
         "0: forever.",
     )
+    # Messages the room holds now (posted minus deleted), kept in step by chat.services and
+    # chat.retention in the transactions that add and delete rows, so lists need no COUNT.
+    message_count = models.PositiveBigIntegerField(default=0, editable=False)
     # The seq of the newest message retention has deleted: history older than this expired.
     history_expired_seq = models.PositiveBigIntegerField(default=0, editable=False)
 
@@ -84,7 +87,10 @@ class MessageQuerySet(models.QuerySet["Message"]):
 
 
 class Message(models.Model):
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="messages")
+    # Indexed by the (room, seq) constraint and the (room, -id) index below.
+    room = models.ForeignKey(
+        Room, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     seq = models.PositiveBigIntegerField()
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="messages"
@@ -107,6 +113,16 @@ class Message(models.Model):
 
     class Meta:
         permissions = [("hide_message", "Can hide and restore messages")]
+        indexes = [
+            # A room's newest messages, as the admin lists them.
+            models.Index(fields=["room", "-id"], name="chat_message_room_recent"),
+            # The admin's "hidden" filter: few rows, so a small partial index.
+            models.Index(
+                fields=["-id"],
+                condition=models.Q(hidden_at__isnull=False),
+                name="chat_message_hidden",
+            ),
+        ]
         constraints = [
             # Also the index that keyset pagination of history walks.
             models.UniqueConstraint(fields=["room", "seq"], name="chat_message_room_seq"),

@@ -18,6 +18,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from chat.models import Message, Room, RoomBan, iso_utc
@@ -138,7 +139,9 @@ def post_message(room: Room, author: AbstractBaseUser, body: str, client_id: str
             raise Rejected("room_locked", "This room is read-only.")
         now = timezone.now()
         seq = locked.last_seq + 1
-        Room.objects.filter(pk=room.pk).update(last_seq=seq, last_activity_at=now)
+        Room.objects.filter(pk=room.pk).update(
+            last_seq=seq, message_count=F("message_count") + 1, last_activity_at=now
+        )
         message = Message.objects.create(
             room=room, seq=seq, author=author, body=body, client_id=client_id, created_at=now
         )
@@ -254,6 +257,7 @@ def delete_message(message: Message, moderator: AbstractBaseUser) -> None:
         frame = {"type": "message.deleted", "id": message.pk, "seq": message.seq}
         send_to_room_on_commit(message.room, frame_event(frame))
         message.delete()
+        Room.objects.filter(pk=message.room_id).update(message_count=F("message_count") - 1)
 
 
 def set_room_state(

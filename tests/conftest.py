@@ -14,6 +14,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db.models import F
 from django.test import Client
 
 from accounts.models import User
@@ -130,7 +131,9 @@ def fill_room(room: Room, author: User, count: int) -> None:
         )
         for n in range(1, count + 1)
     )
-    Room.objects.filter(pk=room.pk).update(last_seq=start + count)
+    Room.objects.filter(pk=room.pk).update(
+        last_seq=start + count, message_count=F("message_count") + count
+    )
     room.refresh_from_db()
 
 
