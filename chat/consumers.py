@@ -93,6 +93,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(self.room.group_name, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.room is None:
+            return  # refused and closing: frames sent before the close are dropped
         try:
             request = parse_frame(text_data)
         except BadFrame as error:
