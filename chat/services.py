@@ -330,14 +330,15 @@ def lift_restriction(ban: RoomBan, moderator: AbstractBaseUser) -> None:
 
 def restriction_changed(room: Room, user: AbstractBaseUser) -> None:
     """Tell `user`'s open sockets in `room` what now applies to them, once committed."""
+    event = {"type": "chat.restriction", "user_id": user.pk, **restriction_payload(room, user)}
+    send_to_room_on_commit(room, event)
+
+
+def restriction_payload(room: Room, user: AbstractBaseUser) -> dict[str, Any]:
+    """What applies to `user` in `room`, as the `restriction` frame states it."""
     current = restriction_of(room, user)
-    send_to_room_on_commit(
-        room,
-        {
-            "type": "chat.restriction",
-            "user_id": user.pk,
-            "kind": current.kind if current else None,
-            "until": iso_utc(current.until) if current and current.until else None,
-            "reason": current.reason if current else "",
-        },
-    )
+    return {
+        "kind": current.kind if current else None,
+        "until": iso_utc(current.until) if current and current.until else None,
+        "reason": current.reason if current else "",
+    }

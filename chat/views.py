@@ -49,6 +49,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "room": room,
         "history": page.as_payload(room),
         "user_payload": {"id": request.user.pk, "username": request.user.get_username()},
+        "restriction": services.restriction_payload(room, request.user),
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
     }
     return render(request, "chat/room.html", context)

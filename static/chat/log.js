@@ -117,6 +117,13 @@ export class MessageLog {
   }
 
   render(message) {
+    if (message.hidden) {
+      // A tombstone: the seq exists, its content is withheld by a moderator.
+      const node = element("li", "msg removed");
+      node.dataset.seq = String(message.seq);
+      node.append(element("div", "body", "This message was hidden by a moderator."));
+      return node;
+    }
     const own = message.author !== null && message.author?.id === this.me.id;
     const node = element("li", own ? "msg own" : "msg");
     node.dataset.seq = String(message.seq);
@@ -128,6 +135,24 @@ export class MessageLog {
     meta.append(author, " ", timeElement(message.created_at));
     node.append(meta, element("div", "body", message.body));
     return node;
+  }
+
+  // Shows a new version of a message already in the log (hidden, or restored).
+  replace(message) {
+    const existing = this.items.get(message.seq);
+    if (!existing) return;
+    const node = this.render(message);
+    existing.node.replaceWith(node);
+    this.items.set(message.seq, { message, node, provisional: false });
+  }
+
+  // Takes a message out of the log for good; its seq stays accounted for.
+  remove(seq) {
+    const existing = this.items.get(seq);
+    if (!existing) return;
+    existing.node.remove();
+    this.items.delete(seq);
+    this.seqs.splice(this.insertionIndex(seq), 1);
   }
 
   // A message typed here and not yet saved; `entry` is the composer's outbox entry.
@@ -207,7 +232,7 @@ export class MessageLog {
     s.scrollTop = s.scrollHeight - fromBottom;
   }
 
-  // The line above the oldest message: more | loading | beginning | error.
+  // The line above the oldest message: more | loading | beginning | limited | error.
   setEdge(state, onRetry) {
     const edge = this.edge;
     edge.dataset.state = state;
@@ -216,6 +241,8 @@ export class MessageLog {
       edge.textContent = "Loading earlier messages…";
     } else if (state === "beginning") {
       edge.textContent = "This is the beginning of the room.";
+    } else if (state === "limited") {
+      edge.textContent = "Older messages are no longer kept.";
     } else if (state === "error") {
       const retry = element("button", "small", "Try again");
       retry.type = "button";

@@ -33,6 +33,7 @@ let resuming = false;
 let gapTimer = null;
 let gapSeenWhileResuming = false;
 let hasOlder = initial.has_more;
+let olderLimited = Boolean(initial.history_limited); // retention removed what came before
 let loadingOlder = false;
 
 // Messages typed here and not yet acked, in the order they were typed. The client_id is
@@ -71,8 +72,7 @@ socket.addEventListener("statechange", ({ detail: { state, code } }) => {
   if (state === "stopped") {
     const [name, text, link] = STOPPED[code] ?? ["stopped", "Disconnected."];
     showStatus(name, text, link);
-    composer.classList.add("disabled");
-    sendButton.disabled = true;
+    setBlock("stopped", "Messages cannot be sent from this page any more.");
   } else if (state === "offline") {
     showStatus("offline", "Offline. Messages you send will go out when you are back online.");
   } else if (state === "connecting" && statusNode.dataset.state === "offline") {
@@ -121,6 +121,23 @@ socket.addEventListener("frame", ({ detail: frame }) => {
       break;
     case "error":
       failed(frame);
+      break;
+    // Moderation: a message hidden, restored or deleted; the room renamed or made
+    // read-only; this person muted or no longer muted.
+    case "message.hidden":
+      log.replace({ id: frame.id, seq: frame.seq, hidden: true });
+      break;
+    case "message.restored":
+      if (frame.message) log.replace(frame.message);
+      break;
+    case "message.deleted":
+      log.remove(frame.seq);
+      break;
+    case "room.updated":
+      roomUpdated(frame.room ?? {});
+      break;
+    case "restriction":
+      restricted(frame);
       break;
     default:
       // Newer servers may add frame types; older pages ignore them.
@@ -175,6 +192,52 @@ function noticeGap() {
     advance();
     if (ready && log.highestSeq !== null && log.highestSeq > upTo) sendResume();
   }, GAP_GRACE_MS);
+}
+
+// ---- What stops this person from sending ----
+
+// Reasons the composer is closed, by kind: stopped (the socket gave up), readOnly (the room
+// is locked or archived), muted. Each holds the sentence shown above the composer.
+const blocks = new Map();
+const composerNote = document.getElementById("composer-note");
+let muteTimer = null;
+
+function setBlock(kind, text) {
+  if (text) blocks.set(kind, text);
+  else blocks.delete(kind);
+  const closed = blocks.size > 0;
+  input.disabled = closed;
+  sendButton.disabled = closed;
+  composerNote.hidden = !closed;
+  composerNote.textContent = [...blocks.values()].join(" ");
+}
+
+function roomUpdated(room) {
+  if (room.name) {
+    document.getElementById("room-name").textContent = room.name;
+    document.title = `${room.name} · Parley`;
+  }
+  if (room.archived) setBlock("readOnly", "This room is archived: it can be read, not written in.");
+  else if (room.locked) setBlock("readOnly", "This room is locked: it can be read, not written in.");
+  else setBlock("readOnly", null);
+}
+
+function restricted({ kind, until, reason }) {
+  clearTimeout(muteTimer);
+  if (kind !== "mute") {
+    setBlock("muted", null);
+    return;
+  }
+  const end = until ? new Date(until) : null;
+  let text = "You are muted in this room";
+  if (end && !Number.isNaN(end.getTime())) {
+    text += ` until ${end.toLocaleString()}`;
+    // setTimeout cannot wait longer than about 24.8 days; a longer mute ends on a reload.
+    const wait = end.getTime() - Date.now();
+    if (wait < 2 ** 31 - 1) muteTimer = setTimeout(() => setBlock("muted", null), wait);
+  }
+  text += reason ? `: ${reason}` : ".";
+  setBlock("muted", text);
 }
 
 // ---- Sending ----
@@ -238,12 +301,15 @@ function acked(frame) {
   };
   log.append([message], { follow: true, provisional: true });
   advance();
+  if (log.highestSeq > upTo) noticeGap();
 }
 
 function failed(frame) {
   if (frame.client_id) {
     const entry = outbox.get(frame.client_id);
     if (entry) setEntryState(entry, "error", frame.detail || "The message was not sent.");
+    if (frame.code === "room_locked") setBlock("readOnly", "This room is read-only.");
+    if (frame.code === "muted") setBlock("muted", frame.detail || "You are muted in this room.");
     return;
   }
   if (resuming) {
@@ -273,7 +339,7 @@ document.getElementById("chat-log").addEventListener("click", (event) => {
 
 function submit() {
   const body = input.value.trim();
-  if (!body || sendButton.disabled) return;
+  if (!body || blocks.size > 0) return;
   send(body);
   input.value = "";
   fitInput();
@@ -309,7 +375,7 @@ async function loadOlder() {
   const before = log.lowestSeq;
   if (before === null) {
     hasOlder = false;
-    log.setEdge("beginning");
+    log.setEdge(edgeState());
     return;
   }
   loadingOlder = true;
@@ -336,10 +402,16 @@ async function loadOlder() {
     return;
   }
   hasOlder = Boolean(page.has_more);
-  log.prepend(page.messages, hasOlder ? "more" : "beginning");
+  olderLimited = Boolean(page.history_limited);
+  log.prepend(page.messages, edgeState());
   loadingOlder = false;
   // A tall window may still show the top; keep going until it is filled.
   if (hasOlder && log.scroller.scrollTop < LOAD_OLDER_WITHIN_PX) loadOlder();
+}
+
+function edgeState() {
+  if (hasOlder) return "more";
+  return olderLimited ? "limited" : "beginning";
 }
 
 log.scroller.addEventListener(
@@ -354,7 +426,9 @@ log.scroller.addEventListener(
 
 for (const message of initial.messages) log.put(message);
 upTo = log.highestSeq ?? 0;
-log.setEdge(hasOlder ? "more" : "beginning");
+log.setEdge(edgeState());
+if (root.dataset.readOnly) setBlock("readOnly", root.dataset.readOnly);
+restricted(JSON.parse(document.getElementById("current-restriction").textContent));
 log.scrollToBottom();
 if (hasOlder && log.scroller.scrollHeight <= log.scroller.clientHeight) loadOlder();
 socket.start();

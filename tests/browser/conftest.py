@@ -21,7 +21,7 @@ from django.test import Client
 
 from accounts.models import User
 from tests.browser.server import LiveServer
-from tests.browser.support import Browser, BrowserContext, Page, sync_playwright
+from tests.browser.support import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -107,6 +107,9 @@ def browser() -> Iterator[Browser]:
         _missing("Playwright is not installed (make install)")
     if not Path(CHROMIUM).is_file():
         _missing(f"No Chromium at {CHROMIUM} (apt-get install chromium, or set PARLEY_CHROMIUM)")
+    # Assertions wait up to 10 s (Playwright's default is 5): a loaded CI machine should
+    # make these tests slower, not red.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True

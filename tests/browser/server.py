@@ -50,12 +50,16 @@ class LiveServer:
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited at start; see {self.log_path}")
+                raise RuntimeError(f"daphne exited at start:\n{self.log_tail()}")
             if self._answers():
                 return
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"daphne did not answer within {START_SECONDS}s; {self.log_path}")
+        raise RuntimeError(f"daphne did not answer within {START_SECONDS}s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join([f"(last lines of {self.log_path})", *text[-lines:]])
 
     def _answers(self) -> bool:
         try:
