@@ -34,8 +34,10 @@ def watch_dialogs(page: Page) -> list[str]:
 def assert_inert(page: Page) -> None:
     expect(page.locator("#chat-log img")).to_have_count(0)
     expect(page.locator("#chat-log script")).to_have_count(0)
-    # The only scripts on the page are the two data blocks and the page's own module.
-    assert page.locator("script").count() == 3
+    # The only scripts on the page are its JSON data blocks and its own module.
+    scripts = page.locator("script")
+    types = [scripts.nth(n).get_attribute("type") for n in range(scripts.count())]
+    assert sorted(types) == ["application/json"] * 3 + ["module"]
 
 
 def test_html_in_messages_shows_as_text_and_never_runs(
