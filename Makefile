@@ -43,6 +43,9 @@ migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Benchmarks: results and how to read them are in docs/.
+bench: install
+	$(BIN)/python bench/prune.py
+
 bench-admin: install
 	$(BIN)/python bench/admin_changelist.py
 

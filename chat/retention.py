@@ -1,9 +1,11 @@
 """Retention: deleting messages older than their room keeps them.
 
 A room keeps messages for `Room.retention_days` days, or `CHAT_RETENTION_DAYS` when that is
-empty; 0 keeps them forever. `prune_messages` deletes what is older, in small batches, each
-its own short transaction, so posting to a room never waits on a prune for more than one
-batch. The Celery task and the `prune_messages` command are thin callers of it.
+empty; 0 keeps them forever. `prune_messages` deletes what is older in small batches, each
+its own short transaction. A batch locks the old rows it deletes and, only for its final
+UPDATE and COMMIT, the room's row, which every send also locks: a send may wait for that
+moment, never for a batch's DELETE. The Celery task and the `prune_messages` command are
+thin callers of it.
 
 How a batch is chosen: a room's seq and created_at grow together (both are set under the
 room's row lock when a message is posted), so its expired messages are its oldest seqs. A
@@ -80,12 +82,14 @@ def prune_messages(
 
     `room_slug` limits the run to that room (Room.DoesNotExist if there is none). A dry run
     counts and changes nothing. Each batch of at most `batch_size` rows (default
-    CHAT_PRUNE_BATCH_SIZE) is deleted in its own transaction, which also raises the room's
-    `history_expired_seq` to the largest seq deleted, so a committed batch and its record
-    never disagree. Rows are taken FOR UPDATE SKIP LOCKED: runs at the same time split the
-    work instead of repeating or blocking on it. A run killed part way loses only its open
-    batch, which rolls back; the next run carries on from there. Running again when nothing
-    has expired deletes nothing.
+    CHAT_PRUNE_BATCH_SIZE) is deleted in its own transaction, which also lowers the room's
+    `message_count` by as many and raises its `history_expired_seq` to the largest seq
+    deleted, so a committed batch and the room's record of it never disagree.
+
+    Rows are taken FOR UPDATE SKIP LOCKED: runs at the same time split the work instead of
+    repeating or blocking on it. A run killed part way loses only its open batch, which
+    rolls back; the next run carries on from there. Running again when nothing has expired
+    deletes nothing.
     """
     size = batch_size or settings.CHAT_PRUNE_BATCH_SIZE
     now = now or timezone.now()
@@ -109,22 +113,26 @@ def prune_messages(
             _prune_room(room, cutoff, size, result, on_batch)
 
     result.seconds = time.monotonic() - started
+    _log(result)
+    return result
+
+
+def _log(result: PruneResult) -> None:
+    if result.dry_run:
+        for slug, count in result.deleted.items():
+            logger.info("Would prune %d messages from room %s", count, slug)
+        logger.info("Would prune %d messages in %d rooms", result.total, len(result.deleted))
+        return
     for slug, count in result.deleted.items():
-        logger.info("%s %d messages from room %s", _verb(dry_run), count, slug)
+        logger.info("Pruned %d messages from room %s", count, slug)
     logger.info(
-        "%s %d messages in %d rooms (%d batches, longest %.3f s) in %.1f s",
-        _verb(dry_run),
+        "Pruned %d messages in %d rooms (%d batches, longest %.3f s) in %.1f s",
         result.total,
         len(result.deleted),
         result.batches,
         result.longest_batch_seconds,
         result.seconds,
     )
-    return result
-
-
-def _verb(dry_run: bool) -> str:
-    return "Would prune" if dry_run else "Pruned"
 
 
 def _expired(room: Room, cutoff: datetime) -> QuerySet[Message]:
@@ -160,7 +168,7 @@ def _prune_room(
             )
             if batch:
                 Message.objects.filter(pk__in=[pk for pk, _ in batch]).delete()
-                _advance_history_expired_seq(room, max(seq for _, seq in batch))
+                _record_deleted(room, len(batch), max(seq for _, seq in batch))
         if not batch:
             break
         seconds = time.monotonic() - started
@@ -170,13 +178,19 @@ def _prune_room(
         result.longest_batch_seconds = max(result.longest_batch_seconds, seconds)
         if on_batch is not None:
             on_batch(BatchDone(room.slug, len(batch), deleted, result.total, seconds))
-        # Fewer rows than asked for: none are left, or the rest are another run's.
+        # Fewer rows than asked for: none are left, or the rest are held by another
+        # transaction (another run's batch), which deletes them or leaves them to next time.
         if len(batch) < size:
             break
 
 
-def _advance_history_expired_seq(room: Room, seq: int) -> None:
-    # Greatest: a concurrent run may already have recorded a later batch of this room.
+def _record_deleted(room: Room, count: int, newest_seq: int) -> None:
+    """Bring the room's row in step with a batch, in the batch's transaction: one fewer
+    message per row, and history expired up to the newest seq deleted."""
     Room.objects.filter(pk=room.pk).update(
-        history_expired_seq=Greatest(F("history_expired_seq"), Value(seq))
+        # Greatest: a concurrent run may already have recorded a later batch of this room.
+        history_expired_seq=Greatest(F("history_expired_seq"), Value(newest_seq)),
+        # Floored at 0: a counter that had drifted must not make every prune fail on the
+        # field's CHECK (>= 0) and leave expired messages in place.
+        message_count=Greatest(F("message_count") - Value(count), Value(0)),
     )

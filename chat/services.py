@@ -253,11 +253,13 @@ def delete_message(message: Message, moderator: AbstractBaseUser) -> None:
     """Delete a message for good. Its seq stays unused: history simply skips it."""
     _require(moderator, "chat.delete_message")
     with transaction.atomic():
+        deleted, _ = Message.objects.filter(pk=message.pk).delete()
+        if not deleted:
+            return  # gone already (a prune got there first): nothing to record or announce
+        Room.objects.filter(pk=message.room_id).update(message_count=F("message_count") - 1)
         _record(moderator, message, DELETION, f"Deleted message #{message.seq} for good.")
         frame = {"type": "message.deleted", "id": message.pk, "seq": message.seq}
         send_to_room_on_commit(message.room, frame_event(frame))
-        message.delete()
-        Room.objects.filter(pk=message.room_id).update(message_count=F("message_count") - 1)
 
 
 def set_room_state(

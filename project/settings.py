@@ -140,10 +140,13 @@ if CELERY_BROKER_URL == "filesystem://":
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CHAT_PRUNE_INTERVAL_SECONDS = env_int("CHAT_PRUNE_INTERVAL_SECONDS", 3600, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "prune-messages": {
         "task": "chat.tasks.prune_messages",
-        "schedule": float(env_int("CHAT_PRUNE_INTERVAL_SECONDS", 3600, minimum=1)),
+        "schedule": float(CHAT_PRUNE_INTERVAL_SECONDS),
+        # A run that waited a whole interval for a worker is dropped; the next one does it.
+        "options": {"expires": CHAT_PRUNE_INTERVAL_SECONDS},
     },
 }
 

@@ -23,6 +23,8 @@ def add_messages(room: Room, author: User, now: datetime, *ages: timedelta) -> l
     Give the ages oldest first: posting assigns seq and created_at under the room's lock, so
     both grow together, and retention relies on that.
     """
+    from django.db.models import F
+
     from chat.models import Message, Room
 
     assert list(ages) == sorted(ages, reverse=True), "ages must be oldest first"
@@ -39,7 +41,9 @@ def add_messages(room: Room, author: User, now: datetime, *ages: timedelta) -> l
         )
         for seq, age in zip(seqs, ages, strict=True)
     )
-    Room.objects.filter(pk=room.pk).update(last_seq=seqs[-1] if seqs else start)
+    Room.objects.filter(pk=room.pk).update(
+        last_seq=seqs[-1] if seqs else start, message_count=F("message_count") + len(seqs)
+    )
     room.refresh_from_db()
     return seqs
 
@@ -61,16 +65,16 @@ def prune_then_die(database_name: str, batch_size: int, die_in_batch: int) -> No
 
     from chat import retention
 
-    advance = retention._advance_history_expired_seq
+    record = retention._record_deleted
     calls = 0
 
-    def advance_then_die(room: Room, seq: int) -> None:
+    def record_then_die(room: Room, count: int, newest_seq: int) -> None:
         nonlocal calls
-        advance(room, seq)
+        record(room, count, newest_seq)
         calls += 1
         if calls == die_in_batch:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    retention._advance_history_expired_seq = advance_then_die
+    retention._record_deleted = record_then_die
     retention.prune_messages(batch_size=batch_size)
     raise AssertionError("the run should have been killed")

@@ -48,6 +48,23 @@ def test_history_expired_seq_is_the_newest_seq_deleted(alice, room):
     assert room.history_expired_seq == 7
 
 
+def test_message_count_drops_by_exactly_the_rows_deleted(alice, room):
+    add_old_messages(room, alice, NOW, 7, OLD)
+    add_messages(room, alice, NOW, timedelta(days=2), timedelta(days=1))
+    assert room.message_count == 9
+    prune_messages(batch_size=3, now=NOW)
+    room.refresh_from_db()
+    assert room.message_count == 2 == room.messages.count()
+
+
+def test_a_drifted_message_count_stops_at_zero_instead_of_failing_the_prune(alice, room):
+    add_old_messages(room, alice, NOW, 5, OLD)
+    Room.objects.filter(pk=room.pk).update(message_count=3)
+    assert prune_messages(now=NOW).deleted == {"general": 5}
+    room.refresh_from_db()
+    assert room.message_count == 0
+
+
 def test_history_expired_seq_never_goes_down(alice, room):
     add_old_messages(room, alice, NOW, 5, OLD)
     # As if a concurrent run had already recorded a later batch.

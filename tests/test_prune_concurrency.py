@@ -69,6 +69,7 @@ def test_two_runs_at_once_delete_each_row_once_without_error(alice, room):
     assert list(Message.objects.values_list("seq", flat=True)) == [41]
     room.refresh_from_db()
     assert room.history_expired_seq == 40
+    assert room.message_count == 1
 
 
 def test_a_run_skips_rows_another_transaction_holds_instead_of_waiting(alice, room):

@@ -1,5 +1,7 @@
-"""A dry run counts without deleting; a run limited to one room touches no other room."""
+"""A dry run counts without deleting; a run limited to one room touches no other room; every
+run logs its counts per room."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -48,3 +50,14 @@ def test_an_unknown_room_is_refused(two_old_rooms):
     with pytest.raises(Room.DoesNotExist):
         prune_messages(room_slug="nope", now=NOW)
     assert Message.objects.count() == 7
+
+
+def test_a_run_logs_its_count_per_room_and_a_summary(two_old_rooms, caplog):
+    with caplog.at_level(logging.INFO, logger="chat.retention"):
+        prune_messages(batch_size=3, now=NOW)
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines[:2] == [
+        "Pruned 4 messages from room general",
+        "Pruned 3 messages from room random",
+    ]
+    assert lines[2].startswith("Pruned 7 messages in 2 rooms (3 batches, longest ")

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,8 @@ from typing import Any
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_success
-from django.conf import settings as django_settings
 from django.utils import timezone
+from kombu import Exchange, Queue
 
 from chat.tasks import prune_messages
 from project.celery import app as celery_app
@@ -63,10 +64,24 @@ def test_the_task_is_acked_only_after_it_ran_and_requeued_if_its_worker_dies():
     assert prune_messages.reject_on_worker_lost is True
 
 
+@pytest.fixture
+def private_queue() -> Iterator[str]:
+    """A queue of this test's own, so that no other worker on the same Redis takes its task;
+    deleted afterwards with its bindings."""
+    name = f"parley-test-prune-{uuid.uuid4().hex}"
+    yield name
+    with celery_app.connection() as broker:
+        # As Celery declares a queue it creates on demand; declaring it on this channel
+        # first lets the delete find and remove its binding keys.
+        queue = Queue(name, Exchange(name), routing_key=name)(broker.default_channel)
+        queue.declare()
+        queue.delete()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_takes_the_task_from_redis_and_prunes(settings, alice, room):
+def test_a_real_worker_takes_the_task_from_redis_and_prunes(settings, alice, room, private_queue):
     settings.CHAT_RETENTION_DAYS = 90
-    assert django_settings.CELERY_BROKER_URL.startswith("redis://")
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
     now = timezone.now()
     add_old_messages(room, alice, now, 5, timedelta(days=100))
     add_messages(room, alice, now, timedelta(days=1))
@@ -79,12 +94,10 @@ def test_a_real_worker_takes_the_task_from_redis_and_prunes(settings, alice, roo
             results.append(result)
             finished.set()
 
-    # A queue of this test's own, so that no other worker on the same Redis can take it.
-    queue = f"parley-test-prune-{uuid.uuid4().hex}"
     task_success.connect(record, weak=False)
     try:
-        with start_worker(celery_app, perform_ping_check=False, queues=[queue]):
-            prune_messages.apply_async(queue=queue)
+        with start_worker(celery_app, perform_ping_check=False, queues=[private_queue]):
+            prune_messages.apply_async(queue=private_queue)
             assert finished.wait(30), "the worker never ran the task"
     finally:
         task_success.disconnect(record)

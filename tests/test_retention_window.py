@@ -76,9 +76,10 @@ def test_global_zero_keeps_rooms_without_their_own_setting_forever(
     assert bodies(other_room) == ["m3"]
 
 
-def test_a_message_posted_out_of_clock_order_inside_the_window_is_kept(settings, alice, room):
-    # Seq and created_at normally grow together; if a clock stepped back, the rule
-    # (older than the window) still decides, never the seq.
+def test_messages_out_of_clock_order_never_cost_one_inside_the_window(settings, alice, room):
+    # Seq and created_at normally grow together. If a clock stepped back, the rule (older
+    # than the window) still decides: m3 is kept, and m4, expired but behind it in seq
+    # order, waits for a run after m3 has expired too.
     settings.CHAT_RETENTION_DAYS = 30
     add_messages(room, alice, NOW, 40 * DAY, 31 * DAY)
     Message.objects.create(
@@ -88,4 +89,5 @@ def test_a_message_posted_out_of_clock_order_inside_the_window_is_kept(settings,
         room=room, seq=4, author=alice, body="m4", client_id="r4", created_at=NOW - 35 * DAY
     )
     assert prune_messages(now=NOW).deleted == {"general": 2}
-    assert "m3" in bodies(room)
+    assert bodies(room) == ["m3", "m4"]
+    assert prune_messages(now=NOW + 2 * DAY).deleted == {"general": 2}
