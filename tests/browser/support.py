@@ -20,6 +20,7 @@ __all__ = [
     "log_bodies",
     "log_seqs",
     "send",
+    "sign_up",
     "sync_playwright",
     "wait_connected",
 ]
@@ -57,3 +58,15 @@ def send(page: Page, text: str) -> None:
             box.press("Shift+Enter")
         page.keyboard.insert_text(line)
     box.press("Enter")
+
+
+def sign_up(page: Page, username: str, password: str) -> None:
+    """Sign up through allauth's form; the person is signed in straight away."""
+    page.goto("/accounts/signup/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(f"{username}@example.com")
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password (again)").fill(password)
+    page.get_by_role("button", name="Sign Up").click()
+    # Signed in straight away: email verification is optional.
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text(username)

@@ -11,22 +11,19 @@ import pytest
 
 from accounts.models import User
 from chat.models import Message
-from tests.browser.support import Page, expect, log_bodies, log_seqs, send, wait_connected
+from tests.browser.support import (
+    Page,
+    expect,
+    log_bodies,
+    log_seqs,
+    send,
+    sign_up,
+    wait_connected,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "room.png"
-
-
-def sign_up(page: Page, username: str, password: str) -> None:
-    page.goto("/accounts/signup/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Email").fill(f"{username}@example.com")
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_label("Password (again)").fill(password)
-    page.get_by_role("button", name="Sign Up").click()
-    # Signed in straight away: email verification is optional.
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(username)
 
 
 def log_in(page: Page, login: str, password: str) -> None:
