@@ -15,9 +15,6 @@ from chat.models import Room
 
 logger = logging.getLogger(__name__)
 
-RECENT_MESSAGES = 50
-
-
 def _room_or_404(slug: str, request: HttpRequest) -> Room:
     try:
         return services.room_for_user(slug, request.user)
@@ -44,7 +41,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     room = _room_or_404(slug, request)
-    page = services.history_before(room, None, RECENT_MESSAGES)
+    page = services.history_before(room, None, settings.CHAT_PAGE_SIZE)
     context = {
         "room": room,
         "history": page.as_payload(room),
