@@ -48,6 +48,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "user_payload": {"id": request.user.pk, "username": request.user.get_username()},
         "restriction": services.restriction_payload(room, request.user),
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
+        "page_size": settings.CHAT_PAGE_SIZE,
     }
     return render(request, "chat/room.html", context)
 
