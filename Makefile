@@ -8,7 +8,7 @@ PORT ?= 8000
 export PARLEY_HOST := $(HOST)
 export PARLEY_PORT := $(PORT)
 
-.PHONY: install run test lint format migrations-check bench bench-admin clean
+.PHONY: install run test lint format migrations-check bench bench-admin bench-load clean
 
 install: $(VENV)/.installed
 
@@ -48,6 +48,9 @@ bench: install
 
 bench-admin: install
 	$(BIN)/python bench/admin_changelist.py
+
+bench-load: install
+	$(BIN)/python bench/chat_load.py
 
 clean:
 	rm -rf $(VENV) var

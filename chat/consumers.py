@@ -158,6 +158,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self.send_json({"type": "history", **page.as_payload(self.room)})
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels releases stale database connections before every handler, a hop to the
+        # database thread each time. A broadcast frame touches no database, and that hop per
+        # frame per socket halved fan-out (docs/performance.md); the database calls here
+        # release their own connections (on_database_thread).
+        if message["type"] == "chat.frame":
+            await self.chat_frame(message)
+            return
+        await super().dispatch(message)
+
     async def chat_frame(self, event: dict[str, Any]) -> None:
         # The frame was encoded once by the broadcaster for every socket of the room.
         await self.send(text_data=event["frame"])

@@ -15,6 +15,7 @@ from chat.models import Room
 
 logger = logging.getLogger(__name__)
 
+
 def _room_or_404(slug: str, request: HttpRequest) -> Room:
     try:
         return services.room_for_user(slug, request.user)
