@@ -72,8 +72,8 @@ def room_for_user(slug: str, user: AbstractBaseUser | AnonymousUser) -> Room:
 
 def restriction_of(room: Room, user: AbstractBaseUser) -> RoomBan | None:
     """The ban or mute in force for `user` in `room` (a ban outranks a mute), if any."""
-    in_force = RoomBan.objects.in_force().filter(room=room, user=user)
-    return in_force.filter(kind=RoomBan.Kind.BAN).first() or in_force.first()
+    # One query on the send path: "ban" sorts before "mute".
+    return RoomBan.objects.in_force().filter(room=room, user=user).order_by("kind").first()
 
 
 def open_room(name: str, user: AbstractBaseUser) -> Room:

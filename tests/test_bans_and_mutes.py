@@ -69,3 +69,11 @@ def test_archived_rooms_leave_the_index(client, alice, moderator, room):
     client.force_login(alice)
     assert list(client.get("/").context["rooms"]) == []
     assert client.get("/chat/general/").status_code == 200
+
+
+def test_a_ban_outranks_a_mute(bob, moderator, room):
+    services.restrict_user(room, bob, "mute", moderator)
+    services.restrict_user(room, bob, "ban", moderator)
+    assert services.restriction_of(room, bob).kind == "ban"
+    with pytest.raises(services.PermissionDenied):
+        services.post_message(room, bob, "hi", "b1")
