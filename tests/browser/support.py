@@ -6,6 +6,11 @@ Playwright is imported here once. When it is missing the names below are None an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chat.models import Room
+
 try:
     from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 except ImportError:  # pragma: no cover - reported by the `browser` fixture
@@ -19,6 +24,7 @@ __all__ = [
     "expect",
     "log_bodies",
     "log_seqs",
+    "open_room",
     "send",
     "sign_up",
     "sync_playwright",
@@ -70,3 +76,9 @@ def sign_up(page: Page, username: str, password: str) -> None:
     page.get_by_role("button", name="Sign Up").click()
     # Signed in straight away: email verification is optional.
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(username)
+
+
+def open_room(page: Page, room: Room) -> None:
+    """Open the room's page and wait until it is connected and caught up."""
+    page.goto(room.get_absolute_url())
+    wait_connected(page)

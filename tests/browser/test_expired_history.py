@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from chat import retention
 from chat.models import Room
-from tests.browser.support import Page, expect, log_seqs, wait_connected
+from tests.browser.support import Page, expect, log_seqs, open_room
 from tests.conftest import fill_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,8 +26,7 @@ def test_scrolling_back_ends_at_the_expired_history_line(
     assert retention.prune_messages().deleted == {"general": 40}
 
     page = new_page(alice)
-    page.goto(room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, room)
     edge = page.locator("#log-edge")
     for _ in range(5):
         if edge.get_attribute("data-state") == "limited":

@@ -10,7 +10,7 @@ import pytest
 from accounts.models import User
 from chat import services
 from chat.models import Room
-from tests.browser.support import Page, expect, send, wait_connected
+from tests.browser.support import Page, expect, open_room, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,11 +27,9 @@ def test_new_messages_follow_at_the_bottom_and_wait_behind_a_pill_above(
     for number in range(1, 41):
         services.post_message(room, bob, f"Earlier message {number}", f"seed-{number}")
     page = new_page(alice)
-    page.goto(room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, room)
     other = new_page(bob)
-    other.goto(room.get_absolute_url())
-    wait_connected(other)
+    open_room(other, room)
     pill = page.get_by_role("button", name="New messages")
 
     # At the bottom: a new message scrolls into view by itself.

@@ -10,7 +10,7 @@ import pytest
 from accounts.models import User
 from chat import services
 from chat.models import Room
-from tests.browser.support import Page, expect, log_bodies, send, wait_connected
+from tests.browser.support import Page, expect, log_bodies, open_room, send, wait_connected
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,12 +48,10 @@ def test_html_in_messages_shows_as_text_and_never_runs(
 
     page = new_page(alice)
     dialogs = watch_dialogs(page)
-    page.goto(room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, room)
     other = new_page(bob)
     other_dialogs = watch_dialogs(other)
-    other.goto(room.get_absolute_url())
-    wait_connected(other)
+    open_room(other, room)
 
     # From the initial history, embedded in the page.
     assert log_bodies(page) == PAYLOADS

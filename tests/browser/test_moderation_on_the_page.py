@@ -10,7 +10,7 @@ import pytest
 
 from accounts.models import User
 from chat.models import Room, RoomBan
-from tests.browser.support import Page, expect, log_seqs, send, wait_connected
+from tests.browser.support import Page, expect, log_seqs, open_room, send, wait_connected
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,11 +27,9 @@ def test_hide_and_restore_from_the_admin_change_the_open_page_in_place(
     new_page: Callable[..., Page], room: Room, alice: User, bob: User, moderator: User
 ) -> None:
     reader = new_page(alice)
-    reader.goto(room.get_absolute_url())
-    wait_connected(reader)
+    open_room(reader, room)
     writer = new_page(bob)
-    writer.goto(room.get_absolute_url())
-    wait_connected(writer)
+    open_room(writer, room)
     for text in ("first", "something rude", "last"):
         send(writer, text)
     expect(reader.locator("#chat-log li[data-seq]")).to_have_count(3)
@@ -57,8 +55,7 @@ def test_locking_from_the_admin_closes_the_composer_of_open_pages(
     new_page: Callable[..., Page], room: Room, alice: User, moderator: User
 ) -> None:
     page = new_page(alice)
-    page.goto(room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, room)
 
     admin = new_page(moderator)
     run_admin_action(admin, "/admin/chat/room/", "General", "lock_rooms")
@@ -73,6 +70,5 @@ def test_a_muted_person_sees_the_mute_when_the_page_opens(
     # Made directly: the point is what the page shows on opening, not the live frame.
     RoomBan.objects.create(room=room, user=charlie, kind="mute", reason="cool off")
     page = new_page(charlie)
-    page.goto(room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, room)
     expect(page.locator("#composer-note")).to_contain_text("You are muted in this room: cool off")

@@ -16,6 +16,7 @@ from tests.browser.support import (
     Page,
     expect,
     log_bodies,
+    open_room,
     send,
     wait_connected,
 )
@@ -23,10 +24,9 @@ from tests.browser.support import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def open_room(new_page: Callable[..., Page], user: User, room: Room) -> Page:
+def page_in_room(new_page: Callable[..., Page], user: User, room: Room) -> Page:
     page = new_page(user)
-    page.goto(room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, room)
     return page
 
 
@@ -37,8 +37,8 @@ def saved(room: Room, body: str) -> int:
 def test_message_sent_while_offline_is_delivered_once_when_back_online(
     new_page: Callable[..., Page], room: Room, alice: User, bob: User
 ) -> None:
-    page = open_room(new_page, alice, room)
-    other = open_room(new_page, bob, room)
+    page = page_in_room(new_page, alice, room)
+    other = page_in_room(new_page, bob, room)
 
     page.context.set_offline(True)
     expect(page.locator("#connection-status")).to_have_attribute("data-state", "offline")
@@ -64,7 +64,7 @@ def test_message_sent_while_offline_is_delivered_once_when_back_online(
 def test_messages_queued_while_the_server_is_down_go_out_once_and_in_order(
     new_page: Callable[..., Page], server: LiveServer, room: Room, alice: User
 ) -> None:
-    page = open_room(new_page, alice, room)
+    page = page_in_room(new_page, alice, room)
 
     server.stop()
     expect(page.locator("#connection-status")).to_have_attribute("data-state", "reconnecting")
@@ -119,8 +119,7 @@ def test_a_send_cut_off_by_a_dropped_socket_is_saved_once(
         upstream.on_message(from_server)
 
     page.route_web_socket("**/ws/chat/**", relay)
-    page.goto(room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, room)
 
     send(page, "did this arrive?")
     expect(page.locator("#chat-log li[data-seq='1'] .body")).to_have_text(

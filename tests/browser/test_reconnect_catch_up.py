@@ -18,6 +18,7 @@ from tests.browser.support import (
     expect,
     log_bodies,
     log_seqs,
+    open_room,
     send,
     wait_connected,
 )
@@ -36,8 +37,7 @@ def test_page_catches_up_exactly_what_it_missed_while_the_server_was_down(
     for number in (1, 2, 3):
         post(room, bob, f"before {number}")
     page = new_page(alice)
-    page.goto(room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, room)
     assert log_seqs(page) == [1, 2, 3]
 
     server.stop()
@@ -56,8 +56,7 @@ def test_page_catches_up_exactly_what_it_missed_while_the_server_was_down(
 
     # Live again: the next message arrives once, after the caught-up ones.
     other = new_page(bob)
-    other.goto(room.get_absolute_url())
-    wait_connected(other)
+    open_room(other, room)
     send(other, "back again")
     expect(page.locator("#chat-log li[data-seq='9'] .body")).to_have_text("back again")
     assert log_seqs(page) == list(range(1, 10))
@@ -68,11 +67,9 @@ def test_a_missed_broadcast_is_noticed_by_its_seq_and_fetched(
 ) -> None:
     post(room, bob, "first")
     page = new_page(alice)
-    page.goto(room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, room)
     other = new_page(bob)
-    other.goto(room.get_absolute_url())
-    wait_connected(other)
+    open_room(other, room)
 
     # Seq 2 is committed but its broadcast never comes (a channel-layer failure, say).
     post(room, bob, "lost broadcast")

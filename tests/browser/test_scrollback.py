@@ -11,7 +11,7 @@ import pytest
 from accounts.models import User
 from chat import services
 from chat.models import Room
-from tests.browser.support import Page, expect, log_seqs, wait_connected
+from tests.browser.support import Page, expect, log_seqs, open_room
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,8 +55,7 @@ def test_scrolling_up_loads_every_older_page_once_in_order(
     new_page: Callable[..., Page], long_room: Room, alice: User
 ) -> None:
     page = new_page(alice)
-    page.goto(long_room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, long_room)
 
     # Opens on the newest page, scrolled to the bottom.
     assert log_seqs(page) == list(range(MESSAGES - PAGE + 1, MESSAGES + 1))

@@ -10,7 +10,7 @@ import pytest
 
 from accounts.models import User
 from chat.models import Message, Room
-from tests.browser.support import Page, expect, log_bodies, send, wait_connected
+from tests.browser.support import Page, expect, log_bodies, open_room, send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,8 +48,7 @@ def test_refused_message_shows_why_and_retry_sends_it_once(
         upstream.on_message(lambda text: ws.send(text))
 
     page.route_web_socket("**/ws/chat/**", relay)
-    page.goto(room.get_absolute_url())
-    wait_connected(page)
+    open_room(page, room)
 
     send(page, "try me again")
     refused = page.locator("#chat-log li.pending", has_text="try me again")
