@@ -2,6 +2,8 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
+    PARLEY_HOST=0.0.0.0 \
+    PARLEY_PORT=8000 \
     PYTHONUNBUFFERED=1 \
     PARLEY_VAR_DIR=/app/var
 
@@ -17,4 +19,4 @@ RUN SECRET_KEY=collectstatic-only DEBUG=0 WHITENOISE_USE_FINDERS=0 \
 RUN useradd --create-home parley && mkdir -p /app/var && chown -R parley /app/var
 USER parley
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "project.asgi:application"]
+CMD ["python", "-m", "project.serve"]

@@ -1,22 +1,30 @@
-"""The room socket, /ws/chat/<slug>/. The wire contract is docs/protocol.md."""
+"""The room socket, /ws/chat/<slug>/. The wire contract is docs/protocol.md.
+
+The socket has no channel-layer channel of its own: frames of its room reach it through
+this process's hub (chat/broadcast.py), and its sends are saved by the group commit of
+chat/posting.py. The consumer parses, calls, and answers.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import functools
-import json
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, close_old_connections
+from django.utils import timezone
 
-from chat import services
+from chat import frames, posting, services
+from chat.broadcast import Hub, get_hub, send_to_room
 from chat.frames import BadFrame, HistoryRequest, ResumeRequest, SendRequest, parse_frame
-from chat.models import Room
+from chat.models import Message, Room, RoomBan
 
 logger = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -25,7 +33,10 @@ R = TypeVar("R")
 CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NO_SUCH_ROOM = 4404
+CLOSE_TOO_SLOW = 4408
 CLOSE_TRY_AGAIN_LATER = 1013
+# A connect that cannot reach the channel layer within this gives up with 1013.
+JOIN_TIMEOUT_SECONDS = 5.0
 
 
 def on_database_thread(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
@@ -47,40 +58,68 @@ def on_database_thread(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     return database_sync_to_async(released)
 
 
-post_message = on_database_thread(services.post_message)
-history_before = on_database_thread(services.history_before)
-history_after = on_database_thread(services.history_after)
-room_for_user = on_database_thread(services.room_for_user)
+find_room = on_database_thread(services.find_room)
+find_restriction = on_database_thread(services.restriction_of)
+read_history_before = on_database_thread(services.history_before)
+read_history_after = on_database_thread(services.history_after)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
+    # No channel per socket: the hub delivers the room's frames (chat/broadcast.py).
+    channel_layer_alias = None  # type: ignore[assignment]
+
     room: Room | None = None
+    hub: Hub | None = None
+    user_id: int = 0
+    # Frames are delivered only once the socket is admitted (signed in, room found, not
+    # banned); the ban or mute that applies, kept up to date by `restriction` events.
+    admitted = False
+    restriction_kind: str | None = None
+    restriction_until: datetime | None = None
 
     async def connect(self) -> None:
         user = self.scope["user"]
         if not user.is_authenticated:
             await self.refuse(CLOSE_NOT_SIGNED_IN)
             return
+        self.user_id = user.pk
+        self.outbox: deque[str] = deque()
+        self.outbox_bytes = 0
+        self.writer: asyncio.Task[None] | None = None
         try:
-            self.room = await room_for_user(self.scope["url_route"]["kwargs"]["slug"], user)
+            room = await find_room(self.scope["url_route"]["kwargs"]["slug"])
         except Room.DoesNotExist:
             await self.refuse(CLOSE_NO_SUCH_ROOM)
             return
-        except PermissionDenied:
-            await self.refuse(CLOSE_FORBIDDEN)
-            return
         except DatabaseError:
-            logger.exception("Room lookup failed")
+            logger.warning("Room lookup failed; refusing with 1013", exc_info=True)
             await self.refuse(CLOSE_TRY_AGAIN_LATER)
             return
         try:
-            await self.channel_layer.group_add(self.room.group_name, self.channel_name)
+            async with asyncio.timeout(JOIN_TIMEOUT_SECONDS):
+                self.hub = await get_hub()
+                await self.hub.join(room.group_name, self)
         except Exception:
-            logger.exception("Joining group %s failed", self.room.group_name)
-            self.room = None
+            logger.warning("Joining room %s failed; refusing with 1013", room.pk, exc_info=True)
             await self.refuse(CLOSE_TRY_AGAIN_LATER)
             return
+        self.room = room
+        # Joined first, then checked: a ban committed before this read is seen here, and one
+        # committed after it reaches the socket as an event.
+        try:
+            restriction = await find_restriction(room, user)
+        except DatabaseError:
+            logger.warning("Restriction lookup failed; refusing with 1013", exc_info=True)
+            await self.refuse(CLOSE_TRY_AGAIN_LATER)
+            return
+        if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
+            await self.refuse(CLOSE_FORBIDDEN)
+            return
+        self.restrict(restriction.kind if restriction else None, restriction and restriction.until)
+        # Frames published between the join and here are dropped; the client's resume, sent
+        # once it sees the socket open, reads them from the database.
         await self.accept()
+        self.admitted = True
 
     async def refuse(self, code: int) -> None:
         # Accept first: a close before the handshake completes reaches the browser as 1006,
@@ -89,16 +128,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
-        if self.room is not None:
-            await self.channel_layer.group_discard(self.room.group_name, self.channel_name)
+        self.admitted = False
+        if self.room is not None and self.hub is not None:
+            await self.hub.leave(self.room.group_name, self)
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels releases stale database connections before every handler, a hop to the
+        # database thread per frame. Nothing here uses the thread's connection without
+        # releasing it itself (on_database_thread), so the hop is skipped.
+        handler = getattr(self, message["type"].replace(".", "_"), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.room is None:
+        if not self.admitted:
             return  # refused and closing: frames sent before the close are dropped
         try:
             request = parse_frame(text_data)
         except BadFrame as error:
-            await self.send_error(error.code, error.detail, error.client_id)
+            await self.send_frame(frames.error_frame(error.code, error.detail, error.client_id))
             return
         match request:
             case SendRequest():
@@ -109,92 +158,122 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.history(request)
 
     async def message_send(self, request: SendRequest) -> None:
+        assert self.room is not None
         try:
-            posted = await post_message(
-                self.room, self.scope["user"], request.body, request.client_id
+            body = services.clean_body(request.body)
+            self.check_not_muted()
+            saved = services.checked(
+                await posting.post(self.room, self.scope["user"], body, request.client_id)
             )
         except services.Rejected as rejection:
+            if rejection.code == "not_signed_in":
+                await self.close(code=CLOSE_NOT_SIGNED_IN)
+                return
             await self.send_error(rejection.code, rejection.detail, request.client_id)
-            return
-        except PermissionDenied:
-            await self.close(code=CLOSE_FORBIDDEN)
             return
         except DatabaseError:
             logger.exception("Saving a message in room %s failed", self.room.pk)
             await self.send_unavailable(request.client_id)
             return
-        message = posted.message
-        await self.send_json(
-            {"type": "ack", "client_id": message.client_id, "id": message.id, "seq": message.seq}
-        )
-        if posted.created:
-            await services.broadcast_message(message, self.room)
+        await self.send_frame(frames.ack_frame(request.client_id, saved.id, saved.seq))
+        if saved.created:
+            message = Message(
+                id=saved.id,
+                seq=saved.seq,
+                author=self.scope["user"],
+                body=body,
+                client_id=request.client_id,
+                created_at=saved.created_at,
+            )
+            await send_to_room(self.room, frames.message_frame(message, self.room.slug))
+
+    def check_not_muted(self) -> None:
+        if self.restriction_kind != RoomBan.Kind.MUTE:
+            return
+        if self.restriction_until is None or self.restriction_until > timezone.now():
+            raise services.Rejected("muted", "You are muted in this room.")
 
     async def resume(self, request: ResumeRequest) -> None:
         """Everything after `after_seq`, page by page. The socket joined the room's group
         before this runs, so anything committed meanwhile also arrives live; clients drop
         duplicates by seq."""
+        assert self.room is not None
         last_seq = request.after_seq
         while True:
             try:
-                page = await history_after(self.room, last_seq, settings.CHAT_MAX_PAGE_SIZE)
+                page = await read_history_after(self.room, last_seq, settings.CHAT_MAX_PAGE_SIZE)
             except DatabaseError:
                 logger.exception("Resume in room %s failed", self.room.pk)
                 await self.send_unavailable()
                 return
             if page.messages:
-                await self.send_json({"type": "history", **page.as_payload(self.room)})
+                await self.send_frame(frames.history_frame(page, self.room.slug))
                 last_seq = page.messages[-1].seq
             if not page.has_more:
                 break
-        await self.send_json({"type": "resumed", "last_seq": last_seq})
+        await self.send_frame(frames.resumed_frame(last_seq))
 
     async def history(self, request: HistoryRequest) -> None:
+        assert self.room is not None
         try:
-            page = await history_before(self.room, request.before_seq, request.limit)
+            page = await read_history_before(self.room, request.before_seq, request.limit)
         except DatabaseError:
             logger.exception("History in room %s failed", self.room.pk)
             await self.send_unavailable()
             return
-        await self.send_json({"type": "history", **page.as_payload(self.room)})
+        await self.send_frame(frames.history_frame(page, self.room.slug))
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels releases stale database connections before every handler, a hop to the
-        # database thread each time. A broadcast frame touches no database, and that hop per
-        # frame per socket halved fan-out (docs/performance.md); the database calls here
-        # release their own connections (on_database_thread).
-        if message["type"] == "chat.frame":
-            await self.chat_frame(message)
+    # Delivery from the hub: never blocks the hub, whatever the client does.
+
+    def deliver(self, text: str) -> None:
+        """Queue a frame of the room. A socket whose client stopped reading is closed (4408,
+        reconnect and resume) once its queue passes CHAT_SOCKET_BUFFER_BYTES."""
+        if not self.admitted:
             return
-        await super().dispatch(message)
-
-    async def chat_frame(self, event: dict[str, Any]) -> None:
-        # The frame was encoded once by the broadcaster for every socket of the room.
-        await self.send(text_data=event["frame"])
-
-    async def chat_restriction(self, event: dict[str, Any]) -> None:
-        """A moderator banned, muted or lifted a restriction on someone in this room."""
-        if event["user_id"] != self.scope["user"].pk:
+        self.outbox.append(text)
+        self.outbox_bytes += len(text)
+        if self.outbox_bytes > settings.CHAT_SOCKET_BUFFER_BYTES:
+            self.outbox.clear()
+            self.outbox_bytes = 0
+            self.close_soon(CLOSE_TOO_SLOW)
             return
-        if event["kind"] == "ban":
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        await self.send_json(
-            {
-                "type": "restriction",
-                "kind": event["kind"],
-                "until": event["until"],
-                "reason": event["reason"],
-            }
-        )
+        if self.writer is None:
+            self.writer = asyncio.create_task(self.write_outbox())
 
-    async def send_json(self, content: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(content))
+    async def write_outbox(self) -> None:
+        try:
+            while self.outbox:
+                text = self.outbox.popleft()
+                self.outbox_bytes -= len(text)
+                await self.send(text_data=text)
+        except Exception:
+            self.outbox.clear()  # the client is gone; the disconnect follows
+        finally:
+            self.writer = None
+
+    def handle_event(self, event: dict[str, Any]) -> None:
+        """An event about this socket's person (see chat.broadcast.tell_person_on_commit)."""
+        if event["type"] == "chat.restriction" and self.room and event["room_id"] == self.room.pk:
+            frame = event["frame"]
+            if frame["kind"] == RoomBan.Kind.BAN:
+                self.close_soon(CLOSE_FORBIDDEN)
+                return
+            until = frame["until"]
+            self.restrict(frame["kind"], datetime.fromisoformat(until) if until else None)
+            self.deliver(frames.encode(frame))
+
+    def restrict(self, kind: str | None, until: datetime | None) -> None:
+        self.restriction_kind, self.restriction_until = kind, until
+
+    def close_soon(self, code: int) -> None:
+        self.admitted = False
+        self.closing = asyncio.create_task(self.close(code=code))
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=frames.encode(frame))
 
     async def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
-        await self.send_json(
-            {"type": "error", "code": code, "detail": detail, "client_id": client_id}
-        )
+        await self.send_frame(frames.error_frame(code, detail, client_id))
 
     async def send_unavailable(self, client_id: str | None = None) -> None:
         detail = "The database is unavailable; nothing was saved. Retry with the same client_id."

@@ -1,7 +1,8 @@
-"""Parsing of client frames (docs/protocol.md): shape and types only, no database.
+"""The wire format of docs/protocol.md, both ways, and nothing else: no database, no I/O.
 
-`parse_frame` turns a text frame into one of the request dataclasses or raises BadFrame,
-whose code and detail go back to the client in an error frame.
+Coming in, `parse_frame` turns a text frame into one of the request dataclasses or raises
+BadFrame, whose code and detail go back to the client in an error frame. Going out, one
+builder per server frame returns it as a dict, and `encode` makes it text.
 """
 
 from __future__ import annotations
@@ -9,9 +10,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+
+from chat.models import Message, Room, RoomBan, iso_utc
+
+if TYPE_CHECKING:
+    from chat.services import Page
 
 CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # seq values are PostgreSQL bigints; anything larger is a malformed frame, not a crash.
@@ -100,3 +106,90 @@ def limit_field(value: Any) -> int:
 def is_whole_number(value: Any) -> bool:
     # bool is a subclass of int in Python, but `true` is not a number on the wire.
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# Frames that go out (docs/protocol.md, "Server to client"). Each builder returns the frame
+# as a dict; `encode` turns one into the text that goes on the wire.
+
+
+def encode(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
+
+
+def message_payload(message: Message, room_slug: str) -> dict[str, Any]:
+    """The MSG object, or a tombstone when the message is hidden. Needs `author` loaded."""
+    if message.is_hidden:
+        return {"id": message.id, "seq": message.seq, "hidden": True}
+    author = message.author
+    return {
+        "id": message.id,
+        "seq": message.seq,
+        "room": room_slug,
+        "author": {"id": author.id, "username": author.username} if author else None,
+        "body": message.body,
+        "created_at": iso_utc(message.created_at),
+        "client_id": message.client_id,
+    }
+
+
+def message_frame(message: Message, room_slug: str) -> dict[str, Any]:
+    return {"type": "message", "message": message_payload(message, room_slug)}
+
+
+def ack_frame(client_id: str, message_id: int, seq: int) -> dict[str, Any]:
+    return {"type": "ack", "client_id": client_id, "id": message_id, "seq": seq}
+
+
+def error_frame(code: str, detail: str, client_id: str | None = None) -> dict[str, Any]:
+    return {"type": "error", "code": code, "detail": detail, "client_id": client_id}
+
+
+def history_payload(page: Page, room_slug: str) -> dict[str, Any]:
+    """A page of messages as the `history` frame and the HTTP API carry it."""
+    return {
+        "messages": [message_payload(message, room_slug) for message in page.messages],
+        "has_more": page.has_more,
+        "history_limited": page.history_limited,
+    }
+
+
+def history_frame(page: Page, room_slug: str) -> dict[str, Any]:
+    return {"type": "history", **history_payload(page, room_slug)}
+
+
+def resumed_frame(last_seq: int) -> dict[str, Any]:
+    return {"type": "resumed", "last_seq": last_seq}
+
+
+def restriction_frame(restriction: RoomBan | None) -> dict[str, Any]:
+    """What applies to the person now: a mute, or nothing (`kind` null). Bans close instead."""
+    return {
+        "type": "restriction",
+        "kind": restriction.kind if restriction else None,
+        "until": iso_utc(restriction.until) if restriction and restriction.until else None,
+        "reason": restriction.reason if restriction else "",
+    }
+
+
+def message_hidden_frame(message: Message) -> dict[str, Any]:
+    return {"type": "message.hidden", "id": message.pk, "seq": message.seq}
+
+
+def message_restored_frame(message: Message, room_slug: str) -> dict[str, Any]:
+    return {"type": "message.restored", "message": message_payload(message, room_slug)}
+
+
+def message_deleted_frame(message: Message) -> dict[str, Any]:
+    return {"type": "message.deleted", "id": message.pk, "seq": message.seq}
+
+
+def room_updated_frame(room: Room) -> dict[str, Any]:
+    return {
+        "type": "room.updated",
+        "room": {
+            "slug": room.slug,
+            "name": room.name,
+            "locked": room.is_locked,
+            "archived": room.is_archived,
+        },
+    }

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -138,22 +137,6 @@ class Message(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
-
-    def as_payload(self, room_slug: str) -> dict[str, Any]:
-        """The MSG object of docs/protocol.md, or a tombstone when hidden. Needs `author`
-        loaded (select_related)."""
-        if self.is_hidden:
-            return {"id": self.id, "seq": self.seq, "hidden": True}
-        author = self.author
-        return {
-            "id": self.id,
-            "seq": self.seq,
-            "room": room_slug,
-            "author": {"id": author.id, "username": author.username} if author else None,
-            "body": self.body,
-            "created_at": iso_utc(self.created_at),
-            "client_id": self.client_id,
-        }
 
 
 class RoomBanQuerySet(models.QuerySet["RoomBan"]):

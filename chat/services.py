@@ -4,30 +4,27 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from chat.models import Message, Room, RoomBan, iso_utc
+from chat import frames, posting
+from chat.broadcast import send_to_room_on_commit, tell_person_on_commit
+from chat.models import Message, Room, RoomBan
+
+User = get_user_model()
 
 logger = logging.getLogger(__name__)
-
-# How long a broadcast may take before the sender's ack stops waiting for it. The message is
-# already committed by then; listeners that miss it recover it by seq.
-BROADCAST_TIMEOUT_SECONDS = 2.0
 
 
 class Rejected(Exception):
@@ -52,19 +49,17 @@ class Page:
     # Older messages existed but retention deleted them (only on pages walking back).
     history_limited: bool = False
 
-    def as_payload(self, room: Room) -> dict[str, Any]:
-        return {
-            "messages": [message.as_payload(room.slug) for message in self.messages],
-            "has_more": self.has_more,
-            "history_limited": self.history_limited,
-        }
+
+def find_room(slug: str) -> Room:
+    """The room with this slug. Raises Room.DoesNotExist."""
+    return Room.objects.get(slug=slug)
 
 
 def room_for_user(slug: str, user: AbstractBaseUser | AnonymousUser) -> Room:
     """The room `user` may read. Raises Room.DoesNotExist or PermissionDenied."""
     if not user.is_authenticated:
         raise PermissionDenied("Sign in to read this room.")
-    room = Room.objects.get(slug=slug)
+    room = find_room(slug)
     if RoomBan.objects.in_force().filter(room=room, user=user, kind=RoomBan.Kind.BAN).exists():
         raise PermissionDenied("You are banned from this room.")
     return room
@@ -108,44 +103,81 @@ def _has_lone_surrogate(text: str) -> bool:
 
 
 def post_message(room: Room, author: AbstractBaseUser, body: str, client_id: str) -> Posted:
-    """Save a message and return it once committed.
+    """Save a message and return it once committed (the synchronous way in; sockets use
+    chat.posting directly, with the sender's ban or mute already known to the socket).
 
-    The room's row lock serialises posters, so seq is gapless and follows commit order even
-    across processes. A repeat of (author, client_id) in the room returns the original row
-    with created=False and changes nothing. Raises Rejected for a bad body, a mute or a
-    read-only room, PermissionDenied for a ban, and DatabaseError when the database refuses;
-    in every case nothing is saved.
+    A repeat of (author, client_id) in the room returns the original row with created=False
+    and changes nothing. Raises Rejected for a bad body, a mute, a read-only room or an
+    inactive author, PermissionDenied for a ban, and DatabaseError when the database
+    refuses; in every case nothing is saved.
     """
     body = clean_body(body)
     restriction = restriction_of(room, author)
+    if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
+        raise PermissionDenied("You are banned from this room.")
+    if restriction is not None:
+        raise Rejected("muted", "You are muted in this room.")
+    draft = posting.Draft(author_id=author.pk, client_id=client_id, body=body)
+    if posting.uses_group_commit():
+        [outcome] = posting.commit_sync(room.pk, [draft])
+    else:
+        outcome = commit_with_orm(room, draft)
+    saved = checked(outcome)
+    if not saved.created:
+        return Posted(Message.objects.select_related("author").get(pk=saved.id), created=False)
+    message = Message(
+        id=saved.id,
+        room=room,
+        seq=saved.seq,
+        author=author,
+        body=body,
+        client_id=client_id,
+        created_at=saved.created_at,
+    )
+    return Posted(message, created=True)
+
+
+def checked(outcome: posting.Outcome) -> posting.Saved:
+    """The saved message, or the refusal as the Rejected error the sender gets."""
+    if isinstance(outcome, posting.RoomReadOnly):
+        raise Rejected("room_locked", "This room is read-only.")
+    if isinstance(outcome, posting.InactiveAuthor):
+        raise Rejected("not_signed_in", "Your account is no longer active.")
+    return outcome
+
+
+def commit_with_orm(room: Room, draft: posting.Draft) -> posting.Outcome:
+    """What posting's batch statement does, for one message on a database without it
+    (SQLite, the embedded default). The room's row lock serialises posters."""
     with transaction.atomic():
         locked = (
             Room.objects.select_for_update()
             .only("last_seq", "is_locked", "is_archived")
             .get(pk=room.pk)
         )
-        existing = (
-            Message.objects.filter(room=room, author=author, client_id=client_id)
-            .select_related("author")
-            .first()
-        )
+        existing = Message.objects.filter(
+            room=room, author_id=draft.author_id, client_id=draft.client_id
+        ).first()
         if existing is not None:
-            return Posted(existing, created=False)
-        if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
-            raise PermissionDenied("You are banned from this room.")
-        if restriction is not None:
-            raise Rejected("muted", "You are muted in this room.")
+            return posting.Saved(existing.id, existing.seq, existing.created_at, created=False)
+        if not User.objects.filter(pk=draft.author_id, is_active=True).exists():
+            return posting.InactiveAuthor()
         if locked.is_locked or locked.is_archived:
-            raise Rejected("room_locked", "This room is read-only.")
+            return posting.RoomReadOnly()
         now = timezone.now()
         seq = locked.last_seq + 1
         Room.objects.filter(pk=room.pk).update(
             last_seq=seq, message_count=F("message_count") + 1, last_activity_at=now
         )
         message = Message.objects.create(
-            room=room, seq=seq, author=author, body=body, client_id=client_id, created_at=now
+            room=room,
+            seq=seq,
+            author_id=draft.author_id,
+            body=draft.body,
+            client_id=draft.client_id,
+            created_at=now,
         )
-    return Posted(message, created=True)
+    return posting.Saved(message.id, seq, now, created=True)
 
 
 def history_before(room: Room, before_seq: int | None, limit: int) -> Page:
@@ -166,36 +198,6 @@ def history_after(room: Room, after_seq: int, limit: int) -> Page:
     """Up to `limit` messages newer than `after_seq`, oldest first."""
     rows = list(room.messages.after(after_seq).select_related("author")[: limit + 1])
     return Page(rows[:limit], has_more=len(rows) > limit)
-
-
-def frame_event(frame: dict[str, Any]) -> dict[str, Any]:
-    """A channel-layer event carrying a frame for every socket of a room, encoded once."""
-    return {"type": "chat.frame", "frame": json.dumps(frame)}
-
-
-async def broadcast_message(message: Message, room: Room) -> bool:
-    """Send a committed message to the room's group. Never raises: the row is saved, and a
-    listener that misses the broadcast sees the gap in seq and fetches it from history.
-    Returns whether the channel layer took it.
-    """
-    event = frame_event({"type": "message", "message": message.as_payload(room.slug)})
-    return await send_to_room(room, event)
-
-
-async def send_to_room(room: Room, event: dict[str, Any]) -> bool:
-    try:
-        async with asyncio.timeout(BROADCAST_TIMEOUT_SECONDS):
-            await get_channel_layer().group_send(room.group_name, event)
-    except Exception:
-        logger.exception("Broadcast to room %s failed", room.pk)
-        return False
-    return True
-
-
-def send_to_room_on_commit(room: Room, event: dict[str, Any]) -> None:
-    """From synchronous code (admin, commands, tasks): send once the transaction commits,
-    so sockets never hear of a change that was rolled back."""
-    transaction.on_commit(lambda: async_to_sync(send_to_room)(room, event))
 
 
 # Moderation. Each operation checks the moderator's permission, changes the data, records
@@ -228,8 +230,7 @@ def hide_message(message: Message, moderator: AbstractBaseUser) -> bool:
         if not hidden:
             return False
         _record(moderator, message, CHANGE, "Hid the message.")
-        frame = {"type": "message.hidden", "id": message.pk, "seq": message.seq}
-        send_to_room_on_commit(message.room, frame_event(frame))
+        send_to_room_on_commit(message.room, frames.message_hidden_frame(message))
     return True
 
 
@@ -244,8 +245,8 @@ def restore_message(message: Message, moderator: AbstractBaseUser) -> bool:
             return False
         _record(moderator, message, CHANGE, "Restored the message.")
         message = Message.objects.select_related("author", "room").get(pk=message.pk)
-        frame = {"type": "message.restored", "message": message.as_payload(message.room.slug)}
-        send_to_room_on_commit(message.room, frame_event(frame))
+        frame = frames.message_restored_frame(message, message.room.slug)
+        send_to_room_on_commit(message.room, frame)
     return True
 
 
@@ -258,8 +259,7 @@ def delete_message(message: Message, moderator: AbstractBaseUser) -> None:
             return  # gone already (a prune got there first): nothing to record or announce
         Room.objects.filter(pk=message.room_id).update(message_count=F("message_count") - 1)
         _record(moderator, message, DELETION, f"Deleted message #{message.seq} for good.")
-        frame = {"type": "message.deleted", "id": message.pk, "seq": message.seq}
-        send_to_room_on_commit(message.room, frame_event(frame))
+        send_to_room_on_commit(message.room, frames.message_deleted_frame(message))
 
 
 def set_room_state(
@@ -285,20 +285,8 @@ def set_room_state(
             return []
         room.save(update_fields=["is_locked", "is_archived"])
         _record(moderator, room, CHANGE, " ".join(changes))
-        send_to_room_on_commit(room, frame_event(room_state_frame(room)))
+        send_to_room_on_commit(room, frames.room_updated_frame(room))
     return changes
-
-
-def room_state_frame(room: Room) -> dict[str, Any]:
-    return {
-        "type": "room.updated",
-        "room": {
-            "slug": room.slug,
-            "name": room.name,
-            "locked": room.is_locked,
-            "archived": room.is_archived,
-        },
-    }
 
 
 def restrict_user(
@@ -332,15 +320,11 @@ def lift_restriction(ban: RoomBan, moderator: AbstractBaseUser) -> None:
 
 def restriction_changed(room: Room, user: AbstractBaseUser) -> None:
     """Tell `user`'s open sockets in `room` what now applies to them, once committed."""
-    event = {"type": "chat.restriction", "user_id": user.pk, **restriction_payload(room, user)}
-    send_to_room_on_commit(room, event)
-
-
-def restriction_payload(room: Room, user: AbstractBaseUser) -> dict[str, Any]:
-    """What applies to `user` in `room`, as the `restriction` frame states it."""
-    current = restriction_of(room, user)
-    return {
-        "kind": current.kind if current else None,
-        "until": iso_utc(current.until) if current and current.until else None,
-        "reason": current.reason if current else "",
-    }
+    tell_person_on_commit(
+        user.pk,
+        {
+            "type": "chat.restriction",
+            "room_id": room.pk,
+            "frame": frames.restriction_frame(restriction_of(room, user)),
+        },
+    )

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from chat import services
+from chat import frames, services
 from chat.forms import RoomForm
 from chat.frames import BadFrame, limit_field, seq_field
 from chat.models import Room
@@ -45,9 +45,9 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
     page = services.history_before(room, None, settings.CHAT_PAGE_SIZE)
     context = {
         "room": room,
-        "history": page.as_payload(room),
+        "history": frames.history_payload(page, room.slug),
         "user_payload": {"id": request.user.pk, "username": request.user.get_username()},
-        "restriction": services.restriction_payload(room, request.user),
+        "restriction": frames.restriction_frame(services.restriction_of(room, request.user)),
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
         "page_size": settings.CHAT_PAGE_SIZE,
     }
@@ -85,7 +85,7 @@ def messages_api(request: HttpRequest, slug: str) -> JsonResponse:
     except DatabaseError:
         logger.exception("History of room %s failed", room.pk)
         return _json_error(503, "unavailable", "The database is unavailable; try again shortly.")
-    return JsonResponse(page.as_payload(room))
+    return JsonResponse(frames.history_payload(page, room.slug))
 
 
 def _query_seq(query: QueryDict, name: str) -> int:

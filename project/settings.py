@@ -126,7 +126,13 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: each process's hub holds one channel, which must not drop a burst.
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"capacity": 10_000},
+        }
+    }
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
@@ -216,6 +222,9 @@ CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 90, minimum=0)
 # Rows deleted per short transaction when pruning.
 CHAT_PRUNE_BATCH_SIZE = env_int("CHAT_PRUNE_BATCH_SIZE", 5000, minimum=1)
 CHAT_MAX_PAGE_SIZE = 200
+# Bytes of room frames queued for one socket before it is closed as too slow (4408): a
+# client that stops reading costs the server at most this much.
+CHAT_SOCKET_BUFFER_BYTES = env_int("CHAT_SOCKET_BUFFER_BYTES", 1_048_576, minimum=1024)
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.models import User
+from chat import posting
 from chat.models import Room
 from project.asgi import application
 
@@ -55,6 +56,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"start it with: {START_REDIS}",
             returncode=3,
         )
+
+
+@pytest.fixture(autouse=True)
+async def _close_posting_pool() -> AsyncIterator[None]:
+    """Each test runs in an event loop of its own, and sockets' sends open an async
+    connection pool per loop (chat.posting): close it before the loop goes."""
+    yield
+    await posting.close_pools()
 
 
 @pytest.fixture

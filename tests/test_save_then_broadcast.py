@@ -4,6 +4,7 @@ room over the real Redis channel layer."""
 import pytest
 from channels.db import database_sync_to_async
 
+from chat import frames
 from chat.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -21,7 +22,9 @@ async def test_message_reaches_a_second_socket_and_is_in_the_database(alice, bob
 
     stored = await database_sync_to_async(Message.objects.select_related("author").get)()
     assert ack == {"type": "ack", "client_id": "c-1", "id": stored.id, "seq": 1}
-    assert heard == echoed == {"type": "message", "message": stored.as_payload("general")}
+    assert (
+        heard == echoed == {"type": "message", "message": frames.message_payload(stored, "general")}
+    )
     assert heard["message"]["author"] == {"id": alice.id, "username": "alice"}
     assert heard["message"]["body"] == "Hello, Bob"
 

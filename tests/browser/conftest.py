@@ -1,4 +1,4 @@
-"""Real-browser fixtures: Debian's Chromium, driven by Playwright, against daphne serving
+"""Real-browser fixtures: Debian's Chromium, driven by Playwright, against the web process serving
 project.asgi:application over the test database and Redis.
 
 The server runs in a process of its own, as in production, so these tests see what a person
@@ -33,6 +33,12 @@ def _missing(reason: str) -> None:
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         pytest.fail(f"{reason} (CI is set, so this is a failure, not a skip)", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _close_posting_pool() -> None:
+    """Replaces the suite's async one: these tests are synchronous (Playwright keeps its own
+    loop running in this thread), and their server is another process."""
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -84,7 +90,7 @@ def _server(
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    server = LiveServer(_free_port(), env, tmp_path_factory.mktemp("server") / "daphne.log")
+    server = LiveServer(_free_port(), env, tmp_path_factory.mktemp("server") / "server.log")
     server.start()
     yield server
     server.stop()

@@ -1,4 +1,4 @@
-"""The server under test: daphne serving project.asgi:application in a subprocess."""
+"""The server under test: the web process (project/serve.py, uvicorn) in a subprocess."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ START_SECONDS = 30
 
 
 class LiveServer:
-    """daphne serving the real ASGI app in a subprocess, stoppable and restartable on the same
-    port so that open pages see their sockets drop and then reconnect."""
+    """The web process serving the real ASGI app in a subprocess, stoppable and restartable
+    on the same port so that open pages see their sockets drop and then reconnect."""
 
     def __init__(self, port: int, env: dict[str, str], log_path: Path) -> None:
         self.port = port
@@ -33,29 +33,26 @@ class LiveServer:
         return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "project.asgi:application",
-        ]
+        command = [sys.executable, "-m", "project.serve"]
+        env = {
+            **self.env,
+            "PARLEY_HOST": "127.0.0.1",
+            "PARLEY_PORT": str(self.port),
+            "WEB_CONCURRENCY": "1",
+        }
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
             )
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited at start:\n{self.log_tail()}")
+                raise RuntimeError(f"the server exited at start:\n{self.log_tail()}")
             if self._answers():
                 return
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"daphne did not answer within {START_SECONDS}s:\n{self.log_tail()}")
+        raise RuntimeError(f"the server did not answer within {START_SECONDS}s:\n{self.log_tail()}")
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace").splitlines()

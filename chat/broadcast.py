@@ -1,0 +1,195 @@
+"""Delivery: how a frame reaches every socket of a room, on every server process.
+
+A frame is encoded once, by whoever decides it goes out (the consumer after an ack, a
+moderation service after its commit), and published to the room's group on the channel
+layer. Each server process holds one `Hub`: a single channel-layer channel subscribed to the
+groups of the rooms that have sockets in this process, which writes each frame it hears,
+as received, straight to those sockets. So a message costs one publish, one decode per
+process, and one write per socket: no channel, queue, decode or handler per socket.
+
+Sockets register with the hub under their room's group (`room.<pk>`) and, whatever the
+room, under their user (`Hub.users`), so events about a person (a ban, a mute, a signed-out
+session) reach every socket of theirs in this process. Events about a person go to one group
+that every hub listens to (`PEOPLE_GROUP`): they are rare, and this keeps a handshake to
+one subscription.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import defaultdict
+from typing import Any, Protocol
+
+from asgiref.sync import async_to_sync
+from channels.layers import BaseChannelLayer, get_channel_layer
+from django.db import transaction
+
+from chat.frames import encode
+from chat.models import Room
+
+logger = logging.getLogger(__name__)
+
+# How long a publish may take before the caller stops waiting. A message is committed by
+# then; listeners that miss it recover it by seq.
+PUBLISH_TIMEOUT_SECONDS = 2.0
+# Every hub listens to this group for events about one person, wherever their sockets are.
+PEOPLE_GROUP = "people"
+
+FRAME_EVENT = "chat.frame"
+
+
+class Listener(Protocol):
+    """What the hub needs of a socket."""
+
+    user_id: int
+
+    def deliver(self, text: str) -> None:
+        """Queue an encoded frame; never blocks."""
+
+    def handle_event(self, event: dict[str, Any]) -> None:
+        """An event for this socket's user or room that is not a plain frame."""
+
+
+def frame_event(group: str, frame: dict[str, Any]) -> dict[str, Any]:
+    """A channel-layer event carrying `frame`, encoded once, to every socket of `group`."""
+    return {"type": FRAME_EVENT, "group": group, "frame": encode(frame)}
+
+
+async def publish(group: str, event: dict[str, Any]) -> bool:
+    """Send an event to a group on every process. Never raises; returns whether the layer
+    took it (failures are logged: what they were about is committed and recoverable)."""
+    try:
+        async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
+            await get_channel_layer().group_send(group, event)
+    except Exception:
+        logger.exception("Broadcast to %s failed", group)
+        return False
+    return True
+
+
+async def send_to_room(room: Room, frame: dict[str, Any]) -> bool:
+    return await publish(room.group_name, frame_event(room.group_name, frame))
+
+
+def send_to_room_on_commit(room: Room, frame: dict[str, Any]) -> None:
+    """From synchronous code (admin, commands, tasks): send once the transaction commits, so
+    sockets never hear of a change that was rolled back."""
+    event = frame_event(room.group_name, frame)
+    transaction.on_commit(lambda: async_to_sync(publish)(room.group_name, event))
+
+
+def tell_person_on_commit(user_id: int, event: dict[str, Any]) -> None:
+    """Once committed, hand `event` to every socket of user `user_id`, on every process."""
+    event = {**event, "group": PEOPLE_GROUP, "user_id": user_id}
+    transaction.on_commit(lambda: async_to_sync(publish)(PEOPLE_GROUP, event))
+
+
+class Hub:
+    """One per server process (per event loop): the channel-layer end of every local socket."""
+
+    def __init__(self, layer: BaseChannelLayer) -> None:
+        self.layer = layer
+        self.channel = ""
+        self.rooms: dict[str, set[Listener]] = {}
+        self.users: dict[int, set[Listener]] = defaultdict(set)
+        self._subscribed: set[str] = set()
+        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._listening: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.channel = await self.layer.new_channel()
+        await self._subscribe(PEOPLE_GROUP)
+        self._listening = asyncio.create_task(self._listen(), name="chat-hub")
+
+    async def join(self, group: str, listener: Listener) -> None:
+        """Add a socket to a room's group. Once this returns, every frame published to the
+        group reaches it. Raises when the channel layer cannot subscribe."""
+        self.rooms.setdefault(group, set()).add(listener)
+        self.users[listener.user_id].add(listener)
+        try:
+            await self._subscribe(group)
+        except BaseException:
+            await self.leave(group, listener)
+            raise
+
+    async def leave(self, group: str, listener: Listener) -> None:
+        members = self.rooms.get(group, set())
+        members.discard(listener)
+        mine = self.users.get(listener.user_id)
+        if mine is not None:
+            mine.discard(listener)
+            if not mine:
+                del self.users[listener.user_id]
+        if members:
+            return
+        async with self._locks[group]:
+            # A socket may have joined while we waited for the lock.
+            if self.rooms.get(group) or group not in self._subscribed:
+                return
+            self.rooms.pop(group, None)
+            self._subscribed.discard(group)
+            try:
+                await self.layer.group_discard(group, self.channel)
+            except Exception:
+                logger.warning("Leaving group %s failed", group, exc_info=True)
+
+    async def _subscribe(self, group: str) -> None:
+        async with self._locks[group]:
+            if group not in self._subscribed:
+                await self.layer.group_add(group, self.channel)
+                self._subscribed.add(group)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                event = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("The hub's channel failed; listening again")
+                await asyncio.sleep(0.5)
+                continue
+            try:
+                self.dispatch(event)
+            except Exception:
+                logger.exception("Delivering a %s event failed", event.get("type"))
+
+    def dispatch(self, event: dict[str, Any]) -> None:
+        group = event.get("group")
+        if group == PEOPLE_GROUP:
+            for listener in list(self.users.get(event["user_id"], ())):
+                listener.handle_event(event)
+            return
+        members = self.rooms.get(group, ())
+        if event["type"] == FRAME_EVENT:
+            text = event["frame"]
+            for listener in members:
+                listener.deliver(text)
+            return
+        for listener in list(members):
+            listener.handle_event(event)
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Future[Hub]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def get_hub() -> Hub:
+    """This process's hub, started on first use (one per event loop)."""
+    loop = asyncio.get_running_loop()
+    starting = _hubs.get(loop)
+    if starting is None or (starting.done() and starting.exception() is not None):
+        starting = loop.create_future()
+        _hubs[loop] = starting
+        hub = Hub(get_channel_layer())
+        try:
+            await hub.start()
+        except BaseException as error:
+            starting.set_exception(error)
+            starting.exception()  # retrieved: the next caller tries again
+            raise
+        starting.set_result(hub)
+    return await asyncio.shield(starting)

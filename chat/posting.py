@@ -1,0 +1,308 @@
+"""Saving sent messages: group commit, one statement per batch, on PostgreSQL.
+
+A room's seqs are handed out under its row lock, so a room commits one transaction at a
+time however many senders it has. Rather than one transaction per message, each process
+queues a room's sends while a commit is in flight and commits the queue as the next batch:
+one transaction, one seq range, one fsync for all of them (group commit). Each sender is
+answered only after the commit of its batch; a batch that fails answers every one of its
+sends with the error, and nothing of it is saved.
+
+A batch is one round trip: the row lock, then one statement that skips repeats of an
+(author, client_id) already in the room, leaves out authors who are no longer active,
+numbers the rest, inserts them and moves the room's counters; pipelined with BEGIN and
+COMMIT. Because the statement runs after the lock is held, its snapshot sees every
+competing commit, so seqs stay gapless and in commit order across processes.
+
+The same statement serves the synchronous `services.post_message` (through Django's
+connection) and the sockets (through an async psycopg pool per process, off the single
+thread that `database_sync_to_async` funnels every call into). On SQLite, the embedded
+default, sockets call `services.post_message` on the database thread instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError, connection, connections
+from django.utils import timezone
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from chat.models import Message, Room
+
+# Sends a batch takes at most; the rest wait for the next one.
+MAX_BATCH = 256
+
+
+class RoomReadOnly(Exception):
+    """The room is locked or archived."""
+
+
+class InactiveAuthor(Exception):
+    """The author's account was deactivated (or deleted) since the socket opened."""
+
+
+@dataclass(frozen=True)
+class Draft:
+    author_id: int
+    client_id: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Saved:
+    id: int
+    seq: int
+    created_at: datetime
+    created: bool  # False: a repeat of a send already in the room, which is returned
+
+
+Outcome = Saved | RoomReadOnly | InactiveAuthor
+
+_message = Message._meta.db_table
+_room = Room._meta.db_table
+
+LOCK_ROOM = f"SELECT is_locked OR is_archived FROM {_room} WHERE id = %(room)s FOR UPDATE"
+
+
+def _insert_sql() -> str:
+    from django.contrib.auth import get_user_model
+
+    user_table = get_user_model()._meta.db_table
+    return f"""
+WITH draft AS (
+    SELECT * FROM unnest(%(authors)s::bigint[], %(client_ids)s::text[], %(bodies)s::text[])
+        WITH ORDINALITY AS d(author_id, client_id, body, ord)
+),
+earlier AS (
+    SELECT m.id, m.seq, m.created_at, m.author_id, m.client_id
+    FROM {_message} m JOIN draft d USING (author_id, client_id)
+    WHERE m.room_id = %(room)s
+),
+fresh AS (
+    SELECT d.*, row_number() OVER (ORDER BY d.ord) AS n
+    FROM draft d JOIN {user_table} u ON u.id = d.author_id AND u.is_active
+    WHERE NOT EXISTS (
+        SELECT 1 FROM earlier e WHERE e.author_id = d.author_id AND e.client_id = d.client_id
+    )
+),
+counted AS (SELECT count(*) AS n FROM fresh),
+moved AS (
+    UPDATE {_room} r
+    SET last_seq = r.last_seq + counted.n,
+        message_count = r.message_count + counted.n,
+        last_activity_at = %(now)s
+    FROM counted
+    WHERE r.id = %(room)s AND counted.n > 0 AND NOT r.is_locked AND NOT r.is_archived
+    RETURNING r.last_seq - counted.n AS base
+),
+inserted AS (
+    INSERT INTO {_message} (room_id, seq, author_id, body, client_id, created_at)
+    SELECT %(room)s, moved.base + fresh.n, fresh.author_id, fresh.body, fresh.client_id, %(now)s
+    FROM fresh CROSS JOIN moved
+    RETURNING id, seq, created_at, author_id, client_id
+)
+SELECT true, id, seq, created_at, author_id, client_id FROM inserted
+UNION ALL
+SELECT false, id, seq, created_at, author_id, client_id FROM earlier
+"""
+
+
+_insert: str | None = None
+
+
+def insert_sql() -> str:
+    global _insert
+    if _insert is None:
+        _insert = _insert_sql()
+    return _insert
+
+
+def _params(room_id: int, drafts: list[Draft]) -> dict[str, Any]:
+    return {
+        "room": room_id,
+        "authors": [draft.author_id for draft in drafts],
+        "client_ids": [draft.client_id for draft in drafts],
+        "bodies": [draft.body for draft in drafts],
+        "now": timezone.now(),
+    }
+
+
+def _outcomes(drafts: list[Draft], read_only: bool, rows: list[tuple]) -> list[Outcome]:
+    by_key = {
+        (author_id, client_id): Saved(id=pk, seq=seq, created_at=created_at, created=created)
+        for created, pk, seq, created_at, author_id, client_id in rows
+    }
+    outcomes: list[Outcome] = []
+    for draft in drafts:
+        saved = by_key.get((draft.author_id, draft.client_id))
+        if saved is not None:
+            outcomes.append(saved)
+        elif read_only:
+            outcomes.append(RoomReadOnly())
+        else:
+            outcomes.append(InactiveAuthor())
+    return outcomes
+
+
+def _unique(drafts: list[Draft]) -> list[Draft]:
+    """One draft per (author, client_id): a repeat inside a batch gets the first's outcome."""
+    first: dict[tuple[int, str], Draft] = {}
+    for draft in drafts:
+        first.setdefault((draft.author_id, draft.client_id), draft)
+    return list(first.values())
+
+
+def commit_sync(room_id: int, drafts: list[Draft]) -> list[Outcome]:
+    """Commit a batch through Django's connection (PostgreSQL only), in the caller's thread."""
+    from django.db import transaction
+
+    unique = _unique(drafts)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(LOCK_ROOM, {"room": room_id})
+        row = cursor.fetchone()
+        if row is None:
+            raise Room.DoesNotExist("The room was deleted.")
+        cursor.execute(insert_sql(), _params(room_id, unique))
+        rows = cursor.fetchall()
+    return _outcomes(drafts, row[0], rows)
+
+
+async def commit_async(
+    pool: AsyncConnectionPool, room_id: int, drafts: list[Draft]
+) -> list[Outcome]:
+    """Commit a batch in one round trip on a pooled async connection."""
+    unique = _unique(drafts)
+    async with pool.connection() as conn:
+        async with conn.pipeline(), conn.transaction():
+            lock = await conn.execute(LOCK_ROOM, {"room": room_id})
+            insert = await conn.execute(insert_sql(), _params(room_id, unique))
+        row = await lock.fetchone()
+        rows = await insert.fetchall()
+    if row is None:
+        raise Room.DoesNotExist("The room was deleted.")
+    return _outcomes(drafts, row[0], rows)
+
+
+class RoomQueue:
+    """The sends of one room waiting in this process, committed a batch at a time."""
+
+    def __init__(self, room_id: int, pool: AsyncConnectionPool) -> None:
+        self.room_id = room_id
+        self.pool = pool
+        self.waiting: list[tuple[Draft, asyncio.Future[Outcome]]] = []
+        self.committing: asyncio.Task[None] | None = None
+
+    async def post(self, draft: Draft) -> Outcome:
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self.waiting.append((draft, future))
+        if self.committing is None:
+            self.committing = asyncio.create_task(
+                self._commit_batches(), name=f"chat-commit-{self.room_id}"
+            )
+        return await future
+
+    async def _commit_batches(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting[:MAX_BATCH], self.waiting[MAX_BATCH:]
+                drafts = [draft for draft, _ in batch]
+                try:
+                    outcomes = await commit_async(self.pool, self.room_id, drafts)
+                except (psycopg.Error, PoolTimeout, OSError) as error:
+                    failure = DatabaseError(str(error))
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(failure)
+                    continue
+                except BaseException as error:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    if isinstance(error, asyncio.CancelledError):
+                        raise
+                    continue
+                for (_, future), outcome in zip(batch, outcomes, strict=True):
+                    if not future.done():
+                        future.set_result(outcome)
+        finally:
+            self.committing = None
+
+
+class Poster:
+    """Per process (per event loop): the connection pool and the room queues."""
+
+    def __init__(self) -> None:
+        database = settings.DATABASES["default"]
+        params = connections["default"].get_connection_params()
+        for django_only in ("cursor_factory", "context", "prepare_threshold"):
+            params.pop(django_only, None)
+        pool_options = database.get("OPTIONS", {}).get("pool", {})
+        pool_options = pool_options if isinstance(pool_options, dict) else {}
+        self.pool = AsyncConnectionPool(
+            kwargs={**params, "autocommit": True},
+            min_size=0,
+            max_size=pool_options.get("max_size", 10),
+            timeout=pool_options.get("timeout", 5),
+            max_idle=60,
+            open=False,
+            name="chat-posting",
+        )
+        self.queues: dict[int, RoomQueue] = {}
+
+    async def post(self, room_id: int, draft: Draft) -> Outcome:
+        queue = self.queues.get(room_id)
+        if queue is None:
+            queue = self.queues[room_id] = RoomQueue(room_id, self.pool)
+        return await queue.post(draft)
+
+
+_posters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Poster] = weakref.WeakKeyDictionary()
+
+
+async def _poster() -> Poster:
+    loop = asyncio.get_running_loop()
+    poster = _posters.get(loop)
+    if poster is None:
+        poster = _posters[loop] = Poster()
+        await poster.pool.open(wait=False)
+    return poster
+
+
+def uses_group_commit() -> bool:
+    return connection.vendor == "postgresql"
+
+
+async def post(room: Room, author: AbstractBaseUser, body: str, client_id: str) -> Outcome:
+    """Save one message from an async caller; returns once its batch committed. Raises
+    DatabaseError when the database refuses (nothing of the batch is saved)."""
+    draft = Draft(author_id=author.pk, client_id=client_id, body=body)
+    if uses_group_commit():
+        return await (await _poster()).post(room.pk, draft)
+    return await sync_to_async(_commit_one_on_database_thread, thread_sensitive=True)(room, draft)
+
+
+def _commit_one_on_database_thread(room: Room, draft: Draft) -> Outcome:
+    from django.db import close_old_connections
+
+    from chat import services
+
+    close_old_connections()
+    try:
+        return services.commit_with_orm(room, draft)
+    finally:
+        close_old_connections()
+
+
+async def close_pools() -> None:
+    """Close this event loop's pool (tests, and server shutdown)."""
+    poster = _posters.pop(asyncio.get_running_loop(), None)
+    if poster is not None:
+        await poster.pool.close()
