@@ -245,7 +245,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             while self.outbox:
                 text = self.outbox.popleft()
                 self.outbox_bytes -= len(text)
-                await self.send(text_data=text)
+                await self.base_send({"type": "websocket.send", "text": text})
         except Exception:
             self.outbox.clear()  # the client is gone; the disconnect follows
         finally:

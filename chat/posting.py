@@ -7,11 +7,13 @@ one transaction, one seq range, one fsync for all of them (group commit). Each s
 answered only after the commit of its batch; a batch that fails answers every one of its
 sends with the error, and nothing of it is saved.
 
-A batch is one round trip: the row lock, then one statement that skips repeats of an
-(author, client_id) already in the room, leaves out authors who are no longer active,
-numbers the rest, inserts them and moves the room's counters; pipelined with BEGIN and
-COMMIT. Because the statement runs after the lock is held, its snapshot sees every
-competing commit, so seqs stay gapless and in commit order across processes.
+A batch is one statement in autocommit, so one round trip and one commit: it skips repeats
+of an (author, client_id) already in the room, leaves out authors who are no longer active,
+and moves the room's counters by the number left, which takes the room's row lock; the seqs
+it hands out come from the row as updated under that lock, so they stay gapless and in
+commit order across processes. A repeat committed by another process after the statement's
+snapshot makes the insert fail on the unique (room, author, client_id) constraint; the
+batch is then run once more, and finds it.
 
 The same statement serves the synchronous `services.post_message` (through Django's
 connection) and the sockets (through an async psycopg pool per process, off the single
@@ -31,7 +33,7 @@ import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
@@ -69,10 +71,8 @@ Outcome = Saved | RoomReadOnly | InactiveAuthor
 _message = Message._meta.db_table
 _room = Room._meta.db_table
 
-LOCK_ROOM = f"SELECT is_locked OR is_archived FROM {_room} WHERE id = %(room)s FOR UPDATE"
 
-
-def _insert_sql() -> str:
+def _post_sql() -> str:
     from django.contrib.auth import get_user_model
 
     user_table = get_user_model()._meta.db_table
@@ -109,20 +109,23 @@ inserted AS (
     FROM fresh CROSS JOIN moved
     RETURNING id, seq, created_at, author_id, client_id
 )
-SELECT true, id, seq, created_at, author_id, client_id FROM inserted
+SELECT 'saved', id, seq, created_at, author_id, client_id FROM inserted
 UNION ALL
-SELECT false, id, seq, created_at, author_id, client_id FROM earlier
+SELECT 'earlier', id, seq, created_at, author_id, client_id FROM earlier
+UNION ALL
+SELECT 'read_only', NULL, NULL, NULL, author_id, client_id FROM fresh
+WHERE NOT EXISTS (SELECT 1 FROM moved)
 """
 
 
-_insert: str | None = None
+_post: str | None = None
 
 
-def insert_sql() -> str:
-    global _insert
-    if _insert is None:
-        _insert = _insert_sql()
-    return _insert
+def post_sql() -> str:
+    global _post
+    if _post is None:
+        _post = _post_sql()
+    return _post
 
 
 def _params(room_id: int, drafts: list[Draft]) -> dict[str, Any]:
@@ -135,21 +138,15 @@ def _params(room_id: int, drafts: list[Draft]) -> dict[str, Any]:
     }
 
 
-def _outcomes(drafts: list[Draft], read_only: bool, rows: list[tuple]) -> list[Outcome]:
-    by_key = {
-        (author_id, client_id): Saved(id=pk, seq=seq, created_at=created_at, created=created)
-        for created, pk, seq, created_at, author_id, client_id in rows
-    }
-    outcomes: list[Outcome] = []
-    for draft in drafts:
-        saved = by_key.get((draft.author_id, draft.client_id))
-        if saved is not None:
-            outcomes.append(saved)
-        elif read_only:
-            outcomes.append(RoomReadOnly())
+def _outcomes(drafts: list[Draft], rows: list[tuple]) -> list[Outcome]:
+    by_key: dict[tuple[int, str], Outcome] = {}
+    for status, pk, seq, created_at, author_id, client_id in rows:
+        if status == "read_only":
+            by_key[author_id, client_id] = RoomReadOnly()
         else:
-            outcomes.append(InactiveAuthor())
-    return outcomes
+            by_key[author_id, client_id] = Saved(pk, seq, created_at, created=status == "saved")
+    # No row: the author was left out for not being active.
+    return [by_key.get((d.author_id, d.client_id), InactiveAuthor()) for d in drafts]
 
 
 def _unique(drafts: list[Draft]) -> list[Draft]:
@@ -162,33 +159,32 @@ def _unique(drafts: list[Draft]) -> list[Draft]:
 
 def commit_sync(room_id: int, drafts: list[Draft]) -> list[Outcome]:
     """Commit a batch through Django's connection (PostgreSQL only), in the caller's thread."""
-    from django.db import transaction
-
-    unique = _unique(drafts)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(LOCK_ROOM, {"room": room_id})
-        row = cursor.fetchone()
-        if row is None:
-            raise Room.DoesNotExist("The room was deleted.")
-        cursor.execute(insert_sql(), _params(room_id, unique))
-        rows = cursor.fetchall()
-    return _outcomes(drafts, row[0], rows)
+    params = _params(room_id, _unique(drafts))
+    for attempt in range(2):
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(post_sql(), params)
+                return _outcomes(drafts, cursor.fetchall())
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 async def commit_async(
     pool: AsyncConnectionPool, room_id: int, drafts: list[Draft]
 ) -> list[Outcome]:
-    """Commit a batch in one round trip on a pooled async connection."""
-    unique = _unique(drafts)
-    async with pool.connection() as conn:
-        async with conn.pipeline(), conn.transaction():
-            lock = await conn.execute(LOCK_ROOM, {"room": room_id})
-            insert = await conn.execute(insert_sql(), _params(room_id, unique))
-        row = await lock.fetchone()
-        rows = await insert.fetchall()
-    if row is None:
-        raise Room.DoesNotExist("The room was deleted.")
-    return _outcomes(drafts, row[0], rows)
+    """Commit a batch: one statement, in autocommit, so one round trip and one commit."""
+    params = _params(room_id, _unique(drafts))
+    for attempt in range(2):
+        try:
+            async with pool.connection() as conn:
+                cursor = await conn.execute(post_sql(), params)
+                return _outcomes(drafts, await cursor.fetchall())
+        except psycopg.errors.UniqueViolation:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
 class RoomQueue:

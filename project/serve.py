@@ -32,6 +32,9 @@ def main() -> None:
         workers=env_int("WEB_CONCURRENCY", one_per_core if env_str("REDIS_URL") else 1, minimum=1),
         ws="websockets-sansio",
         ws_max_size=MAX_INCOMING_FRAME_BYTES,
+        # Compressing each frame once per socket cost a fifth of the CPU of a fan-out, for
+        # frames of a few hundred bytes (docs/performance.md).
+        ws_per_message_deflate=False,
         loop="uvloop",
         http="httptools",
         lifespan="off",
