@@ -148,6 +148,9 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's default turns each write to stderr into a log record of its own, so one traceback
+# came out as hundreds of WARNING lines; left alone, it prints as one traceback.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CHAT_PRUNE_INTERVAL_SECONDS = env_int("CHAT_PRUNE_INTERVAL_SECONDS", 3600, minimum=1)
 CELERY_BEAT_SCHEDULE = {
