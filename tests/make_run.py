@@ -29,6 +29,9 @@ STOP_TIMEOUT_SECONDS = 30
 # DATABASE_URL, SECRET_KEY, CHANNEL_LAYER_PREFIX...) may leak into a run; a test passes the
 # configuration it means.
 APP_VARIABLES = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
+# Under `make test`, an outer make's variables would make this one a sub-make, which talks
+# differently ("make[1]: Entering directory"); a newcomer's `make run` is a make of its own.
+OUTER_MAKE_VARIABLES = {"MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"}
 
 
 @dataclass
@@ -104,7 +107,7 @@ def started_make_run(tree: Path, env: dict[str, str] | None = None) -> Iterator[
     run_env = {
         key: value
         for key, value in os.environ.items()
-        if key not in APP_VARIABLES and not key.startswith("DJANGO_")
+        if key not in APP_VARIABLES | OUTER_MAKE_VARIABLES and not key.startswith("DJANGO_")
     }
     run_env.update(env or {})
     log = tree.parent / f"{tree.name}-make-run.log"
