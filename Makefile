@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Procfile reads these; honcho sets PORT itself, so the Procfile cannot use that name.
+# The Procfile reads these.
 export PARLEY_HOST := $(HOST)
 export PARLEY_PORT := $(PORT)
 
@@ -19,11 +19,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	touch $@
 
-# Web (HTTP + WebSockets), Celery worker and Celery beat together; Ctrl-C stops all three.
+# The Procfile's processes together: web (HTTP + WebSockets), Celery worker and beat.
+# Ctrl-C stops all of them; so does any one of them exiting, with one line saying which.
 run: install
 	@test -f .env || { cp .env.example .env && echo "Created .env from .env.example"; }
 	$(BIN)/python manage.py migrate --no-input
-	exec $(BIN)/honcho start --no-prefix --env /dev/null --procfile Procfile
+	exec $(BIN)/python bin/supervise.py Procfile
 
 test: install
 	$(BIN)/python manage.py check --settings=tests.settings

@@ -20,9 +20,15 @@ from project.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("PARLEY_VAR_DIR", str(BASE_DIR / "var")))
 
 load_dotenv(BASE_DIR / ".env")
+
+# Everything Parley writes at run time lives here: the SQLite file, Celery's filesystem
+# queue and control tables, beat's schedule. Beat writes its schedule whatever the database
+# and broker, so the directory is made in every configuration. A relative PARLEY_VAR_DIR is
+# taken from the project directory, whatever the working directory.
+VAR_DIR = BASE_DIR / env_str("PARLEY_VAR_DIR", "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
@@ -98,7 +104,6 @@ if DATABASE_URL:
     # database restart cut is replaced instead of failing a request.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -138,13 +143,20 @@ else:
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     CELERY_QUEUE_DIR = VAR_DIR / "celery" / "queue"
+    # Kombu keeps its exchange tables here; its default is `control/` in the working directory.
+    CELERY_CONTROL_DIR = VAR_DIR / "celery" / "control"
     CELERY_QUEUE_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_CONTROL_DIR.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR),
         "data_folder_out": str(CELERY_QUEUE_DIR),
+        "control_folder": str(CELERY_CONTROL_DIR),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's default turns each write to stderr into a log record of its own, so one traceback
+# came out as hundreds of WARNING lines; left alone, it prints as one traceback.
+CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CHAT_PRUNE_INTERVAL_SECONDS = env_int("CHAT_PRUNE_INTERVAL_SECONDS", 3600, minimum=1)
 CELERY_BEAT_SCHEDULE = {

@@ -1,19 +1,19 @@
-"""The newcomer's path, whole: `make run` on embedded defaults (SQLite, in-memory channel
-layer), then two people sign up in real browsers, one creates a room, and each sees the
-other's messages live, and again after a reload."""
+"""The newcomer's path, whole: `make run` on a fresh clone with embedded defaults (SQLite,
+in-memory channel layer), then two people sign up in real browsers, one creates a room, and
+each sees the other's messages live, and again after a reload."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.browser.support import Browser, expect, log_bodies, send, sign_up, wait_connected
-from tests.make_run import make_run
+from tests.make_run import fresh_clone, make_run
 
 pytestmark = pytest.mark.browser
 
 
 def test_two_people_chat_on_a_fresh_make_run(browser: Browser, tmp_path) -> None:
-    with make_run(tmp_path) as run:
+    with make_run(fresh_clone(tmp_path / "parley")) as run:
         alice = browser.new_context(base_url=run.url).new_page()
         bob = browser.new_context(base_url=run.url).new_page()
         sign_up(alice, "alice", "a-long-pass-phrase")
