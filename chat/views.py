@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from chat import services
 from chat.forms import RoomForm
-from chat.frames import BadFrame, limit_field, seq_field
 from chat.models import Room
+from chat.validators import Invalid, parse_limit, parse_seq
 
 logger = logging.getLogger(__name__)
 
@@ -74,22 +74,20 @@ def messages_api(request: HttpRequest, slug: str) -> JsonResponse:
     if "before_seq" in query and "after_seq" in query:
         return _json_error(400, "bad_request", "Give before_seq or after_seq, not both.")
     try:
-        limit = limit_field(_query_int(query, "limit"))
+        limit = parse_limit(_query_int(query, "limit"))
         if "after_seq" in query:
-            page = services.history_after(room, _query_seq(query, "after_seq"), limit)
+            after = parse_seq(_query_int(query, "after_seq"), "after_seq")
+            page = services.history_after(room, after, limit)
         else:
-            before = _query_seq(query, "before_seq") if query.get("before_seq") else None
+            before = _query_int(query, "before_seq")
+            before = None if before is None else parse_seq(before, "before_seq")
             page = services.history_before(room, before, limit)
-    except BadFrame as error:
+    except Invalid as error:
         return _json_error(400, "bad_request", error.detail)
     except DatabaseError:
         logger.exception("History of room %s failed", room.pk)
         return _json_error(503, "unavailable", "The database is unavailable; try again shortly.")
     return JsonResponse(page.as_payload(room))
-
-
-def _query_seq(query: QueryDict, name: str) -> int:
-    return seq_field({name: _query_int(query, name)}, name)
 
 
 def _query_int(query: QueryDict, name: str) -> int | str | None:
