@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chat import services
@@ -56,6 +57,17 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _json_error(status: int, code: str, detail: str) -> JsonResponse:
     return JsonResponse({"code": code, "detail": detail}, status=status)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404s: the site's page, except under /api/, where errors are JSON as documented. A
+    slug no room can have (tested by the URL converter) lands here rather than in the API
+    view, and still answers no_such_room."""
+    if request.path.startswith("/api/rooms/"):
+        return _json_error(404, "no_such_room", "No such room.")
+    if request.path.startswith("/api/"):
+        return _json_error(404, "not_found", "No such endpoint.")
+    return defaults.page_not_found(request, exception)
 
 
 @require_GET
