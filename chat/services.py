@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,17 +87,36 @@ def open_room(name: str, user: AbstractBaseUser) -> Room:
     return room
 
 
+# Characters that show nothing. A body made only of these is `empty`, however long: format
+# characters (zero-width space and joiners, bidi marks, BOM, word joiner, tags), separators,
+# controls, and the letters and marks that fonts draw as blank space.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+_BLANK_CHARACTERS = frozenset(
+    "\u034f"  # combining grapheme joiner
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers
+    "\u2800"  # braille pattern blank
+    + "".join(map(chr, range(0xFE00, 0xFE10)))  # variation selectors
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))  # variation selectors supplement
+)
+
+
 def clean_body(body: str) -> str:
-    """The body as it will be stored: stripped, never empty, never too long."""
+    """The body as it will be stored: stripped, storable, visible, never too long."""
     body = body.strip()
-    if not body:
-        raise Rejected("empty", "The message is empty.")
-    limit = settings.CHAT_MAX_MESSAGE_CHARS
-    if len(body) > limit:
-        raise Rejected("too_long", f"Messages are at most {limit} characters.")
     if "\x00" in body or _has_lone_surrogate(body):
         raise Rejected("bad_frame", "The message contains characters that cannot be stored.")
+    limit = settings.CHAT_MAX_MESSAGE_CHARS
+    if len(body) > limit:  # first, so the scan below never walks more than `limit`
+        raise Rejected("too_long", f"Messages are at most {limit} characters.")
+    if all(_is_invisible(character) for character in body):  # True for "" too
+        raise Rejected("empty", "The message is empty.")
     return body
+
+
+def _is_invisible(character: str) -> bool:
+    return (
+        character in _BLANK_CHARACTERS or unicodedata.category(character) in _INVISIBLE_CATEGORIES
+    )
 
 
 def _has_lone_surrogate(text: str) -> bool:
