@@ -9,18 +9,20 @@ import json
 import logging
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.timesince import timeuntil
 
 from chat.models import Message, Room, RoomBan, iso_utc
 
@@ -78,13 +80,53 @@ def restriction_of(room: Room, user: AbstractBaseUser) -> RoomBan | None:
 
 
 def open_room(name: str, user: AbstractBaseUser) -> Room:
-    """The room called `name`, created by `user` if no room has its slug yet."""
+    """The room called `name`, created by `user` if no room has its slug yet.
+
+    Joining is never limited. Creating counts against `user`'s quota (CHAT_ROOMS_PER_USER in
+    all, CHAT_ROOM_CREATE_LIMIT per window): over it, Rejected and nothing is created.
+    """
     name = name.strip()
     slug = Room.slug_for(name)
     if not slug:
         raise Rejected("bad_name", "A room name needs at least one letter or digit.")
-    room, _ = Room.objects.get_or_create(slug=slug, defaults={"name": name, "created_by": user})
+    room = Room.objects.filter(slug=slug).first()
+    if room is not None:
+        return room
+    with transaction.atomic():
+        # One person's creations queue on their own row, so two at once cannot both take
+        # the last place left in the quota.
+        get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
+        check_room_quota(user)
+        room, _ = Room.objects.get_or_create(slug=slug, defaults={"name": name, "created_by": user})
     return room
+
+
+def check_room_quota(user: AbstractBaseUser) -> None:
+    """Raise Rejected when `user` may not create another room now."""
+    created = Room.objects.filter(created_by=user)
+    cap = settings.CHAT_ROOMS_PER_USER
+    if cap and created.count() >= cap:
+        raise Rejected("room_quota", f"You have created {cap} rooms, as many as one person may.")
+    rate = settings.CHAT_ROOM_CREATE_LIMIT
+    if rate is None:
+        return
+    now = timezone.now()
+    window = timedelta(seconds=rate.seconds)
+    recent = list(
+        created.filter(created_at__gt=now - window)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: rate.count]
+    )
+    if len(recent) < rate.count:
+        return
+    # A place frees up when the oldest of the last `count` creations leaves the window.
+    free_at = recent[-1] + window
+    wait = timeuntil(free_at, now, depth=1) if free_at - now >= timedelta(minutes=1) else None
+    per = timeuntil(now + window, now, depth=2).removeprefix("1\xa0")  # "per hour"
+    raise Rejected(
+        "room_rate",
+        f"You can create {rate.count} rooms per {per}; try again in {wait or 'a minute'}.",
+    )
 
 
 # Characters that show nothing. A body made only of these is `empty`, however long: format

@@ -10,7 +10,7 @@ from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chat import services
-from chat.forms import RoomForm
+from chat.forms import RoomForm, RoomSearchForm
 from chat.models import Room
 from chat.validators import Invalid, parse_limit, parse_seq
 
@@ -35,8 +35,19 @@ def index(request: HttpRequest) -> HttpResponse:
             form.add_error("name", rejection.detail)
         else:
             return redirect(room)
-    rooms = Room.objects.listed().by_activity()
-    return render(request, "chat/index.html", {"form": form, "rooms": rooms})
+    search = RoomSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    # Never the whole table: the most recently active rooms, one more to know there are more.
+    shown = settings.CHAT_INDEX_ROOMS
+    rooms = list(Room.objects.listed().matching(query).by_activity()[: shown + 1])
+    context = {
+        "form": form,
+        "search": search,
+        "query": query,
+        "rooms": rooms[:shown],
+        "more_rooms": len(rooms) > shown,
+    }
+    return render(request, "chat/index.html", context)
 
 
 @login_required

@@ -14,6 +14,7 @@ from project.env import (
     env_choice,
     env_int,
     env_list,
+    env_rate,
     env_str,
     load_dotenv,
     redis_url,
@@ -216,6 +217,12 @@ CHAT_RETENTION_DAYS = env_int("CHAT_RETENTION_DAYS", 90, minimum=0)
 # Rows deleted per short transaction when pruning.
 CHAT_PRUNE_BATCH_SIZE = env_int("CHAT_PRUNE_BATCH_SIZE", 5000, minimum=1)
 CHAT_MAX_PAGE_SIZE = 200
+# Rooms one person may create: at most COUNT per SECONDS ("10/3600"; 0 = no rate limit), and
+# at most CHAT_ROOMS_PER_USER in all (0 = no cap). Joining an existing room is never limited.
+CHAT_ROOM_CREATE_LIMIT = env_rate("CHAT_ROOM_CREATE_LIMIT", "10/3600")
+CHAT_ROOMS_PER_USER = env_int("CHAT_ROOMS_PER_USER", 100, minimum=0)
+# The index lists this many rooms, most recently active first; a search finds the others.
+CHAT_INDEX_ROOMS = 50
 
 LOGGING = {
     "version": 1,
