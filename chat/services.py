@@ -384,6 +384,39 @@ def restrict_user(
     return ban
 
 
+def change_restriction(
+    ban: RoomBan,
+    moderator: AbstractBaseUser,
+    *,
+    kind: str,
+    reason: str,
+    until: datetime | None,
+) -> RoomBan:
+    """Change what a ban or mute does: its kind, reason or end. Its room and person stay (to
+    restrict someone else, add a new one). Returns the stored row; when nothing differs,
+    nothing is saved, recorded or announced. A mute turned into a ban closes the person's
+    sockets with 4403, as a new ban does."""
+    _require(moderator, "chat.change_roomban")
+    with transaction.atomic():
+        stored = RoomBan.objects.select_for_update().select_related("room", "user").get(pk=ban.pk)
+        changes = []
+        if kind != stored.kind:
+            stored.kind = kind
+            changes.append(f"now a {stored.get_kind_display().split(' ')[0].lower()}")
+        if until != stored.until:
+            stored.until = until
+            changes.append(f"until {iso_utc(until)}" if until else "until lifted")
+        if reason != stored.reason:
+            stored.reason = reason
+            changes.append(f"reason: {reason or 'none'}")
+        if not changes:
+            return stored
+        stored.save(update_fields=["kind", "until", "reason"])
+        _record(moderator, stored, CHANGE, f"Changed: {'; '.join(changes)}.")
+        restriction_changed(stored.room, stored.user)
+    return stored
+
+
 def lift_restriction(ban: RoomBan, moderator: AbstractBaseUser) -> None:
     _require(moderator, "chat.delete_roomban")
     with transaction.atomic():
