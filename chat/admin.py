@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.core.paginator import Paginator
@@ -19,8 +20,37 @@ from chat import services
 from chat.models import Message, Room, RoomBan
 
 
+class RoomBanForm(forms.ModelForm):
+    """A ban or mute. Once made, its room and person are fixed (lift it and add another to
+    restrict someone else); what it does (kind, reason, end) can change."""
+
+    class Meta:
+        model = RoomBan
+        fields = ["room", "user", "kind", "reason", "until"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            for name in ("room", "user"):
+                if name in self.fields:
+                    self.fields[name].disabled = True
+
+
+def save_restriction(ban: RoomBan, moderator: User) -> RoomBan:
+    """The admin's one way to write a ban or mute, added or edited: through the services,
+    which check the permission, record a LogEntry and tell the person's open sockets."""
+    if ban.pk is None:
+        return services.restrict_user(
+            ban.room, ban.user, ban.kind, moderator, reason=ban.reason, until=ban.until
+        )
+    return services.change_restriction(
+        ban, moderator, kind=ban.kind, reason=ban.reason, until=ban.until
+    )
+
+
 class RoomBanInline(admin.TabularInline):
     model = RoomBan
+    form = RoomBanForm
     fk_name = "room"
     extra = 0
     fields = ["user", "kind", "reason", "until", "created_by", "created_at"]
@@ -84,18 +114,7 @@ class RoomAdmin(admin.ModelAdmin):
         for ban in formset.deleted_objects:
             services.lift_restriction(ban, request.user)
         for ban in bans:
-            if ban.pk is None:
-                services.restrict_user(
-                    ban.room,
-                    ban.user,
-                    ban.kind,
-                    request.user,
-                    reason=ban.reason,
-                    until=ban.until,
-                )
-            else:
-                ban.save()
-                services.restriction_changed(ban.room, ban.user)
+            save_restriction(ban, request.user)
 
     def _set_state(self, request: HttpRequest, rooms: QuerySet[Room], **state: bool) -> None:
         changed = sum(bool(services.set_room_state(room, request.user, **state)) for room in rooms)
@@ -257,16 +276,21 @@ class RoomBanAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "room__name", "room__slug", "reason"]
     autocomplete_fields = ["user", "room"]
     readonly_fields = ["created_by", "created_at"]
+    form = RoomBanForm
 
     def save_model(self, request: HttpRequest, ban: RoomBan, form, change: bool) -> None:
-        if change:
-            super().save_model(request, ban, form, change)
-            services.restriction_changed(ban.room, ban.user)
-        else:
-            saved = services.restrict_user(
-                ban.room, ban.user, ban.kind, request.user, reason=ban.reason, until=ban.until
-            )
-            ban.pk = saved.pk
+        ban.pk = save_restriction(ban, request.user).pk
+
+    # The services record every write to a ban or mute; the admin's own entries would say
+    # each one twice (and "No fields changed." for an edit that changed nothing).
+    def log_addition(self, request: HttpRequest, obj: RoomBan, message: Any) -> None:
+        return None
+
+    def log_change(self, request: HttpRequest, obj: RoomBan, message: Any) -> None:
+        return None
+
+    def log_deletions(self, request: HttpRequest, queryset: Any) -> None:
+        return None
 
     def delete_model(self, request: HttpRequest, ban: RoomBan) -> None:
         services.lift_restriction(ban, request.user)

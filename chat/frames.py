@@ -12,16 +12,15 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
-
 from chat.models import Message, Room, RoomBan, iso_utc
+from chat.validators import MAX_SEQ as MAX_SEQ  # re-exported: frames' public names stay
+from chat.validators import Invalid, parse_limit, parse_seq
+from chat.validators import is_whole_number as is_whole_number
 
 if TYPE_CHECKING:
     from chat.services import Page
 
 CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# seq values are PostgreSQL bigints; anything larger is a malformed frame, not a crash.
-MAX_SEQ = 2**63 - 1
 
 
 class BadFrame(Exception):
@@ -88,24 +87,18 @@ def _send(frame: dict[str, Any]) -> SendRequest:
 
 
 def seq_field(frame: dict[str, Any], name: str) -> int:
-    value = frame.get(name)
-    if not is_whole_number(value) or not 0 <= value <= MAX_SEQ:
-        raise BadFrame(f'"{name}" must be a whole number from 0 to {MAX_SEQ}.')
-    return value
+    try:
+        return parse_seq(frame.get(name), name)
+    except Invalid as error:
+        raise BadFrame(error.detail) from None
 
 
 def limit_field(value: Any) -> int:
     """A page size: default CHAT_PAGE_SIZE, capped at CHAT_MAX_PAGE_SIZE, at least 1."""
-    if value is None:
-        return settings.CHAT_PAGE_SIZE
-    if not is_whole_number(value) or value < 1:
-        raise BadFrame('"limit" must be a whole number of at least 1.')
-    return min(value, settings.CHAT_MAX_PAGE_SIZE)
-
-
-def is_whole_number(value: Any) -> bool:
-    # bool is a subclass of int in Python, but `true` is not a number on the wire.
-    return isinstance(value, int) and not isinstance(value, bool)
+    try:
+        return parse_limit(value)
+    except Invalid as error:
+        raise BadFrame(error.detail) from None
 
 
 # Frames that go out (docs/protocol.md, "Server to client"). Each builder returns the frame

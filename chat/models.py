@@ -21,6 +21,10 @@ class RoomQuerySet(models.QuerySet["Room"]):
     def listed(self) -> RoomQuerySet:
         return self.filter(is_archived=False)
 
+    def matching(self, text: str) -> RoomQuerySet:
+        """Rooms whose name contains `text`, ignoring case; all of them for no text."""
+        return self.filter(name__icontains=text) if text else self
+
 
 class Room(models.Model):
     name = models.CharField(max_length=100)

@@ -5,8 +5,9 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -17,10 +18,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.timesince import timeuntil
 
 from chat import frames, posting
 from chat.broadcast import send_to_room_on_commit, tell_person_on_commit
-from chat.models import Message, Room, RoomBan
+from chat.models import Message, Room, RoomBan, iso_utc
 
 User = get_user_model()
 
@@ -72,26 +74,85 @@ def restriction_of(room: Room, user: AbstractBaseUser) -> RoomBan | None:
 
 
 def open_room(name: str, user: AbstractBaseUser) -> Room:
-    """The room called `name`, created by `user` if no room has its slug yet."""
+    """The room called `name`, created by `user` if no room has its slug yet.
+
+    Joining is never limited. Creating counts against `user`'s quota (CHAT_ROOMS_PER_USER in
+    all, CHAT_ROOM_CREATE_LIMIT per window): over it, Rejected and nothing is created.
+    """
     name = name.strip()
     slug = Room.slug_for(name)
     if not slug:
         raise Rejected("bad_name", "A room name needs at least one letter or digit.")
-    room, _ = Room.objects.get_or_create(slug=slug, defaults={"name": name, "created_by": user})
+    room = Room.objects.filter(slug=slug).first()
+    if room is not None:
+        return room
+    with transaction.atomic():
+        # One person's creations queue on their own row, so two at once cannot both take
+        # the last place left in the quota.
+        get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
+        check_room_quota(user)
+        room, _ = Room.objects.get_or_create(slug=slug, defaults={"name": name, "created_by": user})
     return room
 
 
+def check_room_quota(user: AbstractBaseUser) -> None:
+    """Raise Rejected when `user` may not create another room now."""
+    created = Room.objects.filter(created_by=user)
+    cap = settings.CHAT_ROOMS_PER_USER
+    if cap and created.count() >= cap:
+        raise Rejected("room_quota", f"You have created {cap} rooms, as many as one person may.")
+    rate = settings.CHAT_ROOM_CREATE_LIMIT
+    if rate is None:
+        return
+    now = timezone.now()
+    window = timedelta(seconds=rate.seconds)
+    recent = list(
+        created.filter(created_at__gt=now - window)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: rate.count]
+    )
+    if len(recent) < rate.count:
+        return
+    # A place frees up when the oldest of the last `count` creations leaves the window.
+    free_at = recent[-1] + window
+    wait = timeuntil(free_at, now, depth=1) if free_at - now >= timedelta(minutes=1) else None
+    per = timeuntil(now + window, now, depth=2).removeprefix("1\xa0")  # "per hour"
+    raise Rejected(
+        "room_rate",
+        f"You can create {rate.count} rooms per {per}; try again in {wait or 'a minute'}.",
+    )
+
+
+# Characters that show nothing. A body made only of these is `empty`, however long: format
+# characters (zero-width space and joiners, bidi marks, BOM, word joiner, tags), separators,
+# controls, and the letters and marks that fonts draw as blank space.
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp"})
+_BLANK_CHARACTERS = frozenset(
+    "\u034f"  # combining grapheme joiner
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers
+    "\u2800"  # braille pattern blank
+    + "".join(map(chr, range(0xFE00, 0xFE10)))  # variation selectors
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))  # variation selectors supplement
+)
+
+
 def clean_body(body: str) -> str:
-    """The body as it will be stored: stripped, never empty, never too long."""
+    """The body as it will be stored: stripped, storable, visible, never too long."""
     body = body.strip()
-    if not body:
-        raise Rejected("empty", "The message is empty.")
-    limit = settings.CHAT_MAX_MESSAGE_CHARS
-    if len(body) > limit:
-        raise Rejected("too_long", f"Messages are at most {limit} characters.")
     if "\x00" in body or _has_lone_surrogate(body):
         raise Rejected("bad_frame", "The message contains characters that cannot be stored.")
+    limit = settings.CHAT_MAX_MESSAGE_CHARS
+    if len(body) > limit:  # first, so the scan below never walks more than `limit`
+        raise Rejected("too_long", f"Messages are at most {limit} characters.")
+    if all(_is_invisible(character) for character in body):  # True for "" too
+        raise Rejected("empty", "The message is empty.")
     return body
+
+
+def _is_invisible(character: str) -> bool:
+    return (
+        character in _BLANK_CHARACTERS or unicodedata.category(character) in _INVISIBLE_CATEGORIES
+    )
 
 
 def _has_lone_surrogate(text: str) -> bool:
@@ -308,6 +369,39 @@ def restrict_user(
         _record(moderator, ban, ADDITION, f"{ban.get_kind_display()}: {reason or 'no reason'}.")
         restriction_changed(room, user)
     return ban
+
+
+def change_restriction(
+    ban: RoomBan,
+    moderator: AbstractBaseUser,
+    *,
+    kind: str,
+    reason: str,
+    until: datetime | None,
+) -> RoomBan:
+    """Change what a ban or mute does: its kind, reason or end. Its room and person stay (to
+    restrict someone else, add a new one). Returns the stored row; when nothing differs,
+    nothing is saved, recorded or announced. A mute turned into a ban closes the person's
+    sockets with 4403, as a new ban does."""
+    _require(moderator, "chat.change_roomban")
+    with transaction.atomic():
+        stored = RoomBan.objects.select_for_update().select_related("room", "user").get(pk=ban.pk)
+        changes = []
+        if kind != stored.kind:
+            stored.kind = kind
+            changes.append(f"now a {stored.get_kind_display().split(' ')[0].lower()}")
+        if until != stored.until:
+            stored.until = until
+            changes.append(f"until {iso_utc(until)}" if until else "until lifted")
+        if reason != stored.reason:
+            stored.reason = reason
+            changes.append(f"reason: {reason or 'none'}")
+        if not changes:
+            return stored
+        stored.save(update_fields=["kind", "until", "reason"])
+        _record(moderator, stored, CHANGE, f"Changed: {'; '.join(changes)}.")
+        restriction_changed(stored.room, stored.user)
+    return stored
 
 
 def lift_restriction(ban: RoomBan, moderator: AbstractBaseUser) -> None:

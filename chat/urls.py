@@ -1,11 +1,14 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from chat import views
+from chat.converters import RoomSlugConverter
 
 app_name = "chat"
 
+register_converter(RoomSlugConverter, "room_slug")
+
 urlpatterns = [
     path("", views.index, name="index"),
-    path("chat/<str:slug>/", views.room, name="room"),
-    path("api/rooms/<str:slug>/messages/", views.messages_api, name="messages_api"),
+    path("chat/<room_slug:slug>/", views.room, name="room"),
+    path("api/rooms/<room_slug:slug>/messages/", views.messages_api, name="messages_api"),
 ]

@@ -6,12 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chat import frames, services
-from chat.forms import RoomForm
-from chat.frames import BadFrame, limit_field, seq_field
+from chat.forms import RoomForm, RoomSearchForm
 from chat.models import Room
+from chat.validators import Invalid, parse_limit, parse_seq
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,19 @@ def index(request: HttpRequest) -> HttpResponse:
             form.add_error("name", rejection.detail)
         else:
             return redirect(room)
-    rooms = Room.objects.listed().by_activity()
-    return render(request, "chat/index.html", {"form": form, "rooms": rooms})
+    search = RoomSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    # Never the whole table: the most recently active rooms, one more to know there are more.
+    shown = settings.CHAT_INDEX_ROOMS
+    rooms = list(Room.objects.listed().matching(query).by_activity()[: shown + 1])
+    context = {
+        "form": form,
+        "search": search,
+        "query": query,
+        "rooms": rooms[:shown],
+        "more_rooms": len(rooms) > shown,
+    }
+    return render(request, "chat/index.html", context)
 
 
 @login_required
@@ -58,6 +70,17 @@ def _json_error(status: int, code: str, detail: str) -> JsonResponse:
     return JsonResponse({"code": code, "detail": detail}, status=status)
 
 
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404s: the site's page, except under /api/, where errors are JSON as documented. A
+    slug no room can have (tested by the URL converter) lands here rather than in the API
+    view, and still answers no_such_room."""
+    if request.path.startswith("/api/rooms/"):
+        return _json_error(404, "no_such_room", "No such room.")
+    if request.path.startswith("/api/"):
+        return _json_error(404, "not_found", "No such endpoint.")
+    return defaults.page_not_found(request, exception)
+
+
 @require_GET
 def messages_api(request: HttpRequest, slug: str) -> JsonResponse:
     """One page of a room's messages, oldest first; see docs/protocol.md."""
@@ -74,22 +97,20 @@ def messages_api(request: HttpRequest, slug: str) -> JsonResponse:
     if "before_seq" in query and "after_seq" in query:
         return _json_error(400, "bad_request", "Give before_seq or after_seq, not both.")
     try:
-        limit = limit_field(_query_int(query, "limit"))
+        limit = parse_limit(_query_int(query, "limit"))
         if "after_seq" in query:
-            page = services.history_after(room, _query_seq(query, "after_seq"), limit)
+            after = parse_seq(_query_int(query, "after_seq"), "after_seq")
+            page = services.history_after(room, after, limit)
         else:
-            before = _query_seq(query, "before_seq") if query.get("before_seq") else None
+            before = _query_int(query, "before_seq")
+            before = None if before is None else parse_seq(before, "before_seq")
             page = services.history_before(room, before, limit)
-    except BadFrame as error:
+    except Invalid as error:
         return _json_error(400, "bad_request", error.detail)
     except DatabaseError:
         logger.exception("History of room %s failed", room.pk)
         return _json_error(503, "unavailable", "The database is unavailable; try again shortly.")
     return JsonResponse(frames.history_payload(page, room.slug))
-
-
-def _query_seq(query: QueryDict, name: str) -> int:
-    return seq_field({name: _query_int(query, name)}, name)
 
 
 def _query_int(query: QueryDict, name: str) -> int | str | None:

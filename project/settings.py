@@ -7,6 +7,8 @@ read here is documented in `.env.example`.
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF
+
 from project.env import (
     ImproperlyConfiguredEnv,
     database_from_url,
@@ -14,6 +16,7 @@ from project.env import (
     env_choice,
     env_int,
     env_list,
+    env_rate,
     env_str,
     load_dotenv,
     redis_url,
@@ -44,7 +47,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "project.apps.ParleyAdminConfig",  # django.contrib.admin with Parley's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -53,12 +56,14 @@ INSTALLED_APPS = [
     "channels",
     "allauth",
     "allauth.account",
+    "csp",
     "accounts",
     "chat",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -221,10 +226,41 @@ STORAGES = {
 # Serve straight from static/ until collectstatic has run, so `make run` needs no extra step.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 
+# HTTPS. With DEBUG off each of these is on unless turned off. Behind a proxy that ends TLS
+# (BEHIND_HTTPS_PROXY=1, the proxy sending X-Forwarded-Proto), Django takes the scheme from
+# that header: the redirect then sends only requests that reached the proxy over plain HTTP
+# to https (no loop), and sockets' Origins are checked against the https origin. Without the
+# setting, behind such a proxy every request looks like plain HTTP and is redirected in a
+# loop: loud, and the cue to set it.
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", False) else None
 )
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading commits the whole domain to HTTPS in browsers for good: it is the domain
+# owner's decision (SECURE_HSTS_PRELOAD=1, then submitting the domain), so leaving it off is
+# a choice, and check --deploy's reminder about it (W021) is silenced.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content-Security-Policy (django-csp), on every page: scripts, styles and everything else
+# only from this site, no inline script or style (page data travels in json_script blocks),
+# no plugins, no framing. connect-src 'self' covers the history API and, in CSP 3 browsers,
+# the same-origin ws:/wss: room socket.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Chat.
 CHAT_MAX_MESSAGE_CHARS = env_int("CHAT_MAX_MESSAGE_CHARS", 4000, minimum=1)
@@ -237,6 +273,12 @@ CHAT_MAX_PAGE_SIZE = 200
 # Bytes of room frames queued for one socket before it is closed as too slow (4408): a
 # client that stops reading costs the server at most this much.
 CHAT_SOCKET_BUFFER_BYTES = env_int("CHAT_SOCKET_BUFFER_BYTES", 1_048_576, minimum=1024)
+# Rooms one person may create: at most COUNT per SECONDS ("10/3600"; 0 = no rate limit), and
+# at most CHAT_ROOMS_PER_USER in all (0 = no cap). Joining an existing room is never limited.
+CHAT_ROOM_CREATE_LIMIT = env_rate("CHAT_ROOM_CREATE_LIMIT", "10/3600")
+CHAT_ROOMS_PER_USER = env_int("CHAT_ROOMS_PER_USER", 100, minimum=0)
+# The index lists this many rooms, most recently active first; a search finds the others.
+CHAT_INDEX_ROOMS = 50
 
 LOGGING = {
     "version": 1,

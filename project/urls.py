@@ -6,3 +6,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("chat.urls")),
 ]
+
+# JSON 404s under /api/ (docs/protocol.md), the usual page elsewhere.
+handler404 = "chat.views.not_found"

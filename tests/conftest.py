@@ -148,16 +148,18 @@ def fill_room(room: Room, author: User, count: int) -> None:
 
 @pytest.fixture
 def moderator(django_user_model: type[User]) -> User:
-    """Staff in the Moderators group, not a superuser. The group is made by a migration;
-    transactional tests flush it away, so it is made again the migration's way."""
+    """Staff in the Moderators group, not a superuser. The group is made and changed by
+    migrations; transactional tests flush it away, so it is made again their way."""
     import importlib
 
     from django.apps import apps
     from django.contrib.auth.models import Group
 
-    migration = importlib.import_module("chat.migrations.0003_moderators_group")
     if not Group.objects.filter(name="Moderators").exists():
-        migration.create_moderators(apps, None)
+        made = importlib.import_module("chat.migrations.0003_moderators_group")
+        made.create_moderators(apps, None)
+        narrowed = importlib.import_module("chat.migrations.0005_moderators_without_accounts")
+        narrowed.drop_account_access(apps, None)
     user = django_user_model.objects.create_user(
         "maude", "maude@example.com", "maude-pw-1", is_staff=True
     )

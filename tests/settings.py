@@ -9,6 +9,11 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parley
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("SECRET_KEY", "parley-tests-only")
 os.environ.setdefault("CHANNEL_LAYER_PREFIX", "parley-test")
+# The tests speak plain HTTP (the test client, and daphne on 127.0.0.1 for the browser): no
+# redirect to https, cookies that plain HTTP carries. The rest of production's hardening
+# (HSTS, CSP) stays on.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
 # A save that cannot get a connection fails fast, so outage tests stay short.
 os.environ.setdefault("DATABASE_POOL_TIMEOUT", "2")
 

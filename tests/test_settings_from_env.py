@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from project.env import ImproperlyConfiguredEnv, database_from_url, env_bool, env_int, load_dotenv
+from project.env import (
+    ImproperlyConfiguredEnv,
+    Rate,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_rate,
+    load_dotenv,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +88,9 @@ def test_urls_select_postgres_and_redis():
         ({"DEBUG": "1", "DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must start with postgres://"),
         ({"DEBUG": "1", "REDIS_URL": "http://x"}, "REDIS_URL must start with redis://"),
         ({"DEBUG": "1", "ACCOUNT_EMAIL_VERIFICATION": "always"}, "ACCOUNT_EMAIL_VERIFICATION"),
+        ({"DEBUG": "1", "CHAT_ROOM_CREATE_LIMIT": "10"}, "CHAT_ROOM_CREATE_LIMIT must be COUNT/"),
+        ({"DEBUG": "1", "CHAT_ROOM_CREATE_LIMIT": "0/60"}, "CHAT_ROOM_CREATE_LIMIT must be"),
+        ({"DEBUG": "1", "CHAT_ROOM_CREATE_LIMIT": "ten/hour"}, "CHAT_ROOM_CREATE_LIMIT must"),
     ],
 )
 def test_malformed_values_stop_the_start_with_one_line(env, message):
@@ -91,6 +102,11 @@ def test_malformed_values_stop_the_start_with_one_line(env, message):
 
 
 def test_env_helpers(monkeypatch):
+    monkeypatch.setenv("RATE", "10/3600")
+    monkeypatch.setenv("NO_RATE", "0")
+    assert env_rate("RATE", "1/1") == Rate(count=10, seconds=3600)
+    assert env_rate("NO_RATE", "1/1") is None
+    assert env_rate("UNSET_RATE", "5/60") == Rate(5, 60)
     monkeypatch.setenv("FLAG", "off")
     monkeypatch.setenv("COUNT", " 12 ")
     monkeypatch.setenv("EMPTY", "")

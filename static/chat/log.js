@@ -22,6 +22,14 @@ function element(tag, className, text) {
   return node;
 }
 
+// Text people wrote (a body, a username): isolated from what surrounds it, so a bidi
+// override inside cannot reorder the rest of the page, and laid out in its own direction.
+function userText(tag, className, text) {
+  const node = element(tag, className, text);
+  node.dir = "auto";
+  return node;
+}
+
 function timeElement(iso) {
   const when = new Date(iso);
   const node = element("time");
@@ -130,10 +138,10 @@ export class MessageLog {
     node.tabIndex = -1;
     const meta = element("div", "meta");
     const author = message.author
-      ? element("span", "author", message.author.username)
+      ? userText("span", "author", message.author.username)
       : element("span", "author gone", "Deleted account");
     meta.append(author, " ", timeElement(message.created_at));
-    node.append(meta, element("div", "body", message.body));
+    node.append(meta, userText("div", "body", message.body));
     return node;
   }
 
@@ -162,8 +170,8 @@ export class MessageLog {
       node = element("li", "msg own pending");
       node.dataset.clientId = entry.clientId;
       const meta = element("div", "meta");
-      meta.append(element("span", "author", this.me.username), " ", element("span", "note"));
-      node.append(meta, element("div", "body", entry.body));
+      meta.append(userText("span", "author", this.me.username), " ", element("span", "note"));
+      node.append(meta, userText("div", "body", entry.body));
       this.list.append(node);
       this.pending.set(entry.clientId, node);
     }
