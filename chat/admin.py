@@ -14,10 +14,11 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 
 from accounts.models import User
 from chat import services
-from chat.models import Message, Room, RoomBan
+from chat.models import Message, Room, RoomBan, iso_utc
 
 
 class RoomBanForm(forms.ModelForm):
@@ -193,8 +194,31 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["body", "author__username"]  # see get_search_results
     search_help_text = "Finds text in message bodies and in author usernames."
     autocomplete_fields = ["room", "author"]
-    readonly_fields = ["room", "seq", "author", "client_id", "created_at", "hidden_at", "hidden_by"]
-    fields = ["room", "seq", "author", "body", "client_id", "created_at", "hidden_at", "hidden_by"]
+    readonly_fields = [
+        "room",
+        "seq",
+        "author",
+        "client_id",
+        "created_at",
+        "hidden_at",
+        "hidden_by",
+        "edited_at",
+        "deleted_at",
+        "earlier_bodies",
+    ]
+    fields = [
+        "room",
+        "seq",
+        "author",
+        "body",
+        "client_id",
+        "created_at",
+        "hidden_at",
+        "hidden_by",
+        "edited_at",
+        "deleted_at",
+        "earlier_bodies",
+    ]
     ordering = ["-id"]
     paginator = CheapCountPaginator
     show_full_result_count = False
@@ -221,6 +245,25 @@ class MessageAdmin(admin.ModelAdmin):
             User.objects.filter(username__icontains=term).values_list("pk", flat=True)[:500]
         )
         return queryset.filter(Q(body__icontains=term) | Q(author__in=authors)), False
+
+    @admin.display(description="earlier bodies")
+    def earlier_bodies(self, message: Message) -> str:
+        """What the author's edits replaced and their deletion emptied, oldest first: shown
+        here rather than as an inline so that view_message is the only permission needed."""
+        revisions = message.revisions.all()
+        if not revisions:
+            return "None: the body is as sent."
+        return format_html(
+            "<ol>{}</ol>",
+            format_html_join(
+                "",
+                "<li>{} at {}: <pre>{}</pre></li>",
+                (
+                    (revision.get_reason_display(), iso_utc(revision.replaced_at), revision.body)
+                    for revision in revisions
+                ),
+            ),
+        )
 
     @admin.display(description="body")
     def short_body(self, message: Message) -> str:

@@ -18,12 +18,21 @@ from typing import Any, ParamSpec, TypeVar
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from chat import frames, posting, services
 from chat.broadcast import Hub, get_hub, send_to_room
-from chat.frames import BadFrame, HistoryRequest, ResumeRequest, SendRequest, parse_frame
+from chat.frames import (
+    BadFrame,
+    DeleteRequest,
+    EditRequest,
+    HistoryRequest,
+    ResumeRequest,
+    SendRequest,
+    parse_frame,
+)
 from chat.models import Message, Room, RoomBan
 
 logger = logging.getLogger(__name__)
@@ -62,6 +71,9 @@ find_room = on_database_thread(services.find_room)
 find_restriction = on_database_thread(services.restriction_of)
 read_history_before = on_database_thread(services.history_before)
 read_history_after = on_database_thread(services.history_after)
+read_history_around = on_database_thread(services.history_around)
+edit_message = on_database_thread(services.edit_message)
+delete_own_message = on_database_thread(services.delete_own_message)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -154,8 +166,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.message_send(request)
             case ResumeRequest():
                 await self.resume(request)
+            case HistoryRequest(around_seq=int()):
+                await self.history_around(request)
             case HistoryRequest():
                 await self.history(request)
+            case EditRequest():
+                await self.message_edit(request)
+            case DeleteRequest():
+                await self.message_delete(request)
 
     async def message_send(self, request: SendRequest) -> None:
         assert self.room is not None
@@ -222,6 +240,49 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_unavailable()
             return
         await self.send_frame(frames.history_frame(page, self.room.slug))
+
+    async def history_around(self, request: HistoryRequest) -> None:
+        assert self.room is not None and request.around_seq is not None
+        try:
+            page = await read_history_around(self.room, request.around_seq, request.limit)
+        except DatabaseError:
+            logger.exception("History in room %s failed", self.room.pk)
+            await self.send_unavailable()
+            return
+        await self.send_frame(frames.around_frame(page, self.room.slug))
+
+    async def message_edit(self, request: EditRequest) -> None:
+        """Acked like a send; the service broadcasts `message.edited` once committed."""
+        assert self.room is not None
+        user = self.scope["user"]
+        edited = await self.changing_own(
+            edit_message(self.room, user, request.message_id, request.body), request.client_id
+        )
+        if edited is not None:
+            message = edited.message
+            await self.send_frame(frames.ack_frame(request.client_id, message.id, message.seq))
+
+    async def message_delete(self, request: DeleteRequest) -> None:
+        """Answered by the `message.deleted` broadcast the service sends once committed."""
+        assert self.room is not None
+        user = self.scope["user"]
+        await self.changing_own(
+            delete_own_message(self.room, user, request.message_id), request.client_id
+        )
+
+    async def changing_own(self, change: Awaitable[R], client_id: str | None) -> R | None:
+        """Await an edit or delete; a refusal becomes an error frame (a ban, 4403)."""
+        assert self.room is not None
+        try:
+            return await change
+        except services.Rejected as rejection:
+            await self.send_error(rejection.code, rejection.detail, client_id)
+        except PermissionDenied:
+            await self.close(code=CLOSE_FORBIDDEN)
+        except DatabaseError:
+            logger.exception("Changing a message in room %s failed", self.room.pk)
+            await self.send_unavailable(client_id)
+        return None
 
     # Delivery from the hub: never blocks the hub, whatever the client does.
 

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from chat.models import Message, Room, RoomBan, iso_utc
 from chat.validators import MAX_SEQ as MAX_SEQ  # re-exported: frames' public names stay
-from chat.validators import Invalid, parse_limit, parse_seq
+from chat.validators import Invalid, parse_limit, parse_message_id, parse_seq
 from chat.validators import is_whole_number as is_whole_number
 
 if TYPE_CHECKING:
-    from chat.services import Page
+    from chat.services import AroundPage, Page
 
 CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -46,9 +46,24 @@ class ResumeRequest:
 class HistoryRequest:
     before_seq: int | None
     limit: int
+    # A page centred on this seq instead (jump to a message); never with before_seq.
+    around_seq: int | None = None
 
 
-Request = SendRequest | ResumeRequest | HistoryRequest
+@dataclass(frozen=True)
+class EditRequest:
+    message_id: int
+    body: str
+    client_id: str
+
+
+@dataclass(frozen=True)
+class DeleteRequest:
+    message_id: int
+    client_id: str | None  # optional: errors about this delete carry it back
+
+
+Request = SendRequest | ResumeRequest | HistoryRequest | EditRequest | DeleteRequest
 
 
 def parse_frame(text: str | None) -> Request:
@@ -66,24 +81,60 @@ def parse_frame(text: str | None) -> Request:
     if kind == "resume":
         return ResumeRequest(after_seq=seq_field(frame, "after_seq"))
     if kind == "history":
-        before = frame.get("before_seq")
-        return HistoryRequest(
-            before_seq=None if before is None else seq_field(frame, "before_seq"),
-            limit=limit_field(frame.get("limit")),
-        )
+        return _history(frame)
+    if kind == "message.edit":
+        return _edit(frame)
+    if kind == "message.delete":
+        return _delete(frame)
     if not isinstance(kind, str):
         raise BadFrame('A frame needs a string "type".')
     raise BadFrame(f"Unknown frame type {kind[:40]!r}.")
 
 
 def _send(frame: dict[str, Any]) -> SendRequest:
-    client_id = frame.get("client_id")
-    if not isinstance(client_id, str) or not CLIENT_ID_RE.fullmatch(client_id):
-        raise BadFrame('"client_id" must be 1-64 characters of A-Z, a-z, 0-9, "_" and "-".')
+    client_id = _client_id(frame)
     body = frame.get("body")
     if not isinstance(body, str):
         raise BadFrame('"body" must be a string.', client_id)
     return SendRequest(body=body, client_id=client_id)
+
+
+def _history(frame: dict[str, Any]) -> HistoryRequest:
+    before, around = frame.get("before_seq"), frame.get("around_seq")
+    if before is not None and around is not None:
+        raise BadFrame('Give "before_seq" or "around_seq", not both.')
+    return HistoryRequest(
+        before_seq=None if before is None else seq_field(frame, "before_seq"),
+        limit=limit_field(frame.get("limit")),
+        around_seq=None if around is None else seq_field(frame, "around_seq"),
+    )
+
+
+def _client_id(frame: dict[str, Any]) -> str:
+    client_id = frame.get("client_id")
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.fullmatch(client_id):
+        raise BadFrame('"client_id" must be 1-64 characters of A-Z, a-z, 0-9, "_" and "-".')
+    return client_id
+
+
+def _edit(frame: dict[str, Any]) -> EditRequest:
+    client_id = _client_id(frame)
+    body = frame.get("body")
+    if not isinstance(body, str):
+        raise BadFrame('"body" must be a string.', client_id)
+    return EditRequest(message_id=id_field(frame, client_id), body=body, client_id=client_id)
+
+
+def _delete(frame: dict[str, Any]) -> DeleteRequest:
+    client_id = None if frame.get("client_id") is None else _client_id(frame)
+    return DeleteRequest(message_id=id_field(frame, client_id), client_id=client_id)
+
+
+def id_field(frame: dict[str, Any], client_id: str | None) -> int:
+    try:
+        return parse_message_id(frame.get("id"))
+    except Invalid as error:
+        raise BadFrame(error.detail, client_id) from None
 
 
 def seq_field(frame: dict[str, Any], name: str) -> int:
@@ -110,7 +161,10 @@ def encode(frame: dict[str, Any]) -> str:
 
 
 def message_payload(message: Message, room_slug: str) -> dict[str, Any]:
-    """The MSG object, or a tombstone when the message is hidden. Needs `author` loaded."""
+    """The MSG object, or a tombstone when the message is deleted by its author or hidden by
+    a moderator (deleted wins: there is nothing left to restore). Needs `author` loaded."""
+    if message.is_deleted:
+        return {"id": message.id, "seq": message.seq, "deleted": True}
     if message.is_hidden:
         return {"id": message.id, "seq": message.seq, "hidden": True}
     author = message.author
@@ -122,6 +176,7 @@ def message_payload(message: Message, room_slug: str) -> dict[str, Any]:
         "body": message.body,
         "created_at": iso_utc(message.created_at),
         "client_id": message.client_id,
+        "edited_at": iso_utc(message.edited_at) if message.edited_at else None,
     }
 
 
@@ -148,6 +203,24 @@ def history_payload(page: Page, room_slug: str) -> dict[str, Any]:
 
 def history_frame(page: Page, room_slug: str) -> dict[str, Any]:
     return {"type": "history", **history_payload(page, room_slug)}
+
+
+def around_payload(page: AroundPage, room_slug: str) -> dict[str, Any]:
+    """A page centred on a seq, as the `history` frame (around_seq) and the API carry it."""
+    return {
+        "messages": [message_payload(message, room_slug) for message in page.messages],
+        "has_more_before": page.has_more_before,
+        "has_more_after": page.has_more_after,
+        "history_limited": page.history_limited,
+    }
+
+
+def around_frame(page: AroundPage, room_slug: str) -> dict[str, Any]:
+    return {"type": "history", **around_payload(page, room_slug)}
+
+
+def message_edited_frame(message: Message, room_slug: str) -> dict[str, Any]:
+    return {"type": "message.edited", "message": message_payload(message, room_slug)}
 
 
 def resumed_frame(last_seq: int) -> dict[str, Any]:

@@ -111,6 +111,12 @@ class Message(models.Model):
         related_name="+",
         editable=False,
     )
+    # Set by the author's edits and deletion (chat.services). Nullable, so posting's INSERT,
+    # which names its columns, needs no change.
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Deleted by its author: the row keeps its seq and readers get a tombstone; the body is
+    # emptied, and kept as the last MessageRevision for moderators.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MessageQuerySet.as_manager()
 
@@ -141,6 +147,30 @@ class Message(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class MessageRevision(models.Model):
+    """A body a message no longer shows: replaced by its author's edit, or emptied by their
+    deletion. Moderators read these in the admin; readers never see them."""
+
+    class Reason(models.TextChoices):
+        EDIT = "edit", "Edited"
+        DELETE = "delete", "Deleted"
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    reason = models.CharField(max_length=6, choices=Reason.choices)
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["message", "replaced_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.get_reason_display().lower()} at {iso_utc(self.replaced_at)}"
 
 
 class RoomBanQuerySet(models.QuerySet["RoomBan"]):

@@ -22,7 +22,7 @@ from django.utils.timesince import timeuntil
 
 from chat import frames, posting
 from chat.broadcast import send_to_room_on_commit, tell_person_on_commit
-from chat.models import Message, Room, RoomBan, iso_utc
+from chat.models import Message, MessageRevision, Room, RoomBan, iso_utc
 
 User = get_user_model()
 
@@ -49,6 +49,16 @@ class Page:
     messages: list[Message]
     has_more: bool
     # Older messages existed but retention deleted them (only on pages walking back).
+    history_limited: bool = False
+
+
+@dataclass(frozen=True)
+class AroundPage:
+    """A page centred on a seq, oldest first, with what lies beyond each end."""
+
+    messages: list[Message]
+    has_more_before: bool
+    has_more_after: bool
     history_limited: bool = False
 
 
@@ -259,6 +269,110 @@ def history_after(room: Room, after_seq: int, limit: int) -> Page:
     """Up to `limit` messages newer than `after_seq`, oldest first."""
     rows = list(room.messages.after(after_seq).select_related("author")[: limit + 1])
     return Page(rows[:limit], has_more=len(rows) > limit)
+
+
+def history_around(room: Room, seq: int, limit: int) -> AroundPage:
+    """The page of up to `limit` messages centred on `seq` (which is included when it
+    exists), oldest first: half at or before `seq`, half after; near either end of the room
+    the other side fills the page. Two keyset reads of at most `limit` + 1 rows each."""
+    older = list(room.messages.before(seq + 1).select_related("author")[: limit + 1])
+    newer = list(room.messages.after(seq).select_related("author")[: limit + 1])
+    take_older = min(len(older), max(limit - limit // 2, limit - len(newer)))
+    take_newer = min(len(newer), limit - take_older)
+    page = older[:take_older][::-1] + newer[:take_newer]
+    has_more_before = len(older) > take_older
+    return AroundPage(
+        page,
+        has_more_before=has_more_before,
+        has_more_after=len(newer) > take_newer,
+        history_limited=not has_more_before and _history_expired(room),
+    )
+
+
+# People's own messages: edits and deletions. Rare next to sends, so they are plain ORM
+# transactions rather than the group commit. Each checks, in order: the message (in this
+# room, not deleted, not hidden), its author, the person's ban or mute, the room's state,
+# and for edits the window and the body; then changes the row, keeps the replaced body as a
+# MessageRevision, records a LogEntry in the author's name, and broadcasts once committed.
+
+
+@dataclass(frozen=True)
+class Edited:
+    message: Message
+    changed: bool  # False: the body was already this (a resent edit); nothing broadcast
+
+
+def edit_message(room: Room, author: AbstractBaseUser, message_id: int, body: str) -> Edited:
+    """Replace the body of `author`'s message `message_id` in `room`. Raises Rejected
+    (not_found, not_yours, muted, room_locked, too_late, or a body's empty, too_long,
+    bad_frame) or PermissionDenied for a ban; nothing changes then."""
+    body = clean_body(body)
+    with transaction.atomic():
+        message = _own_message_for_update(room, author, message_id)
+        window = settings.CHAT_EDIT_WINDOW_SECONDS
+        if not window or timezone.now() - message.created_at > timedelta(seconds=window):
+            raise Rejected("too_late", _too_late_detail(window))
+        if message.body == body:
+            return Edited(message, changed=False)
+        MessageRevision.objects.create(
+            message=message, body=message.body, reason=MessageRevision.Reason.EDIT
+        )
+        message.body, message.edited_at = body, timezone.now()
+        message.save(update_fields=["body", "edited_at"])
+        _record(author, message, CHANGE, "Edited by its author (earlier body kept).")
+        send_to_room_on_commit(room, frames.message_edited_frame(message, room.slug))
+    return Edited(message, changed=True)
+
+
+def _too_late_detail(window: int) -> str:
+    if not window:
+        return "Messages cannot be edited here."
+    span = f"{window // 60} minutes" if window % 60 == 0 else f"{window} seconds"
+    return f"Messages can be edited for {span} after sending."
+
+
+def delete_own_message(room: Room, author: AbstractBaseUser, message_id: int) -> Message:
+    """Delete `author`'s message `message_id` in `room`: readers get a tombstone in its
+    place, search stops finding it, and the body is kept for moderators as a
+    MessageRevision. No time window. Raises as `edit_message` does, but never too_late."""
+    with transaction.atomic():
+        message = _own_message_for_update(room, author, message_id, hidden_ok=True)
+        MessageRevision.objects.create(
+            message=message, body=message.body, reason=MessageRevision.Reason.DELETE
+        )
+        message.body, message.deleted_at = "", timezone.now()
+        message.save(update_fields=["body", "deleted_at"])
+        _record(author, message, CHANGE, "Deleted by its author (body kept).")
+        send_to_room_on_commit(room, frames.message_deleted_frame(message))
+    return message
+
+
+def _own_message_for_update(
+    room: Room, author: AbstractBaseUser, message_id: int, *, hidden_ok: bool = False
+) -> Message:
+    """The author's live message, locked for the change, once every rule allows it."""
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("author")
+        .filter(pk=message_id, room=room, deleted_at__isnull=True)
+        .first()
+    )
+    # A hidden message is a tombstone to its readers: its author may delete it, not edit it.
+    if message is None or (message.is_hidden and not hidden_ok):
+        raise Rejected("not_found", "There is no such message in this room.")
+    if message.author_id != author.pk:
+        raise Rejected("not_yours", "Only its author can change a message.")
+    restriction = restriction_of(room, author)
+    if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
+        raise PermissionDenied("You are banned from this room.")
+    if restriction is not None:
+        raise Rejected("muted", "You are muted in this room.")
+    # Read fresh: a socket's Room was loaded when it connected.
+    state = Room.objects.only("is_locked", "is_archived").get(pk=room.pk)
+    if state.is_locked or state.is_archived:
+        raise Rejected("room_locked", "This room is read-only.")
+    message.room = room
+    return message
 
 
 # Moderation. Each operation checks the moderator's permission, changes the data, records

@@ -10,5 +10,6 @@ register_converter(RoomSlugConverter, "room_slug")
 urlpatterns = [
     path("", views.index, name="index"),
     path("chat/<room_slug:slug>/", views.room, name="room"),
+    path("api/search/", views.search_api, name="search_api"),
     path("api/rooms/<room_slug:slug>/messages/", views.messages_api, name="messages_api"),
 ]

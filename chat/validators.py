@@ -43,3 +43,39 @@ def parse_limit(value: object) -> int:
 def is_whole_number(value: object) -> TypeGuard[int]:
     # bool is a subclass of int in Python, but `true` is not a number on the wire.
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# Longest search accepted: a query is words to look for, not a document.
+MAX_QUERY_CHARS = 200
+
+
+def parse_message_id(value: object, name: str = "id") -> int:
+    """A message's id: a whole number from 1 to MAX_SEQ (ids are bigints too)."""
+    if not is_whole_number(value) or not 1 <= value <= MAX_SEQ:
+        raise Invalid(f'"{name}" must be a whole number from 1 to {MAX_SEQ}.')
+    return value
+
+
+def parse_query(value: object) -> str:
+    """A search: text of 1 to MAX_QUERY_CHARS characters once stripped, storable (no NUL,
+    which PostgreSQL refuses in text)."""
+    if not isinstance(value, str):
+        raise Invalid('"q" must be text.')
+    text = value.strip()
+    if not text:
+        raise Invalid('"q" must not be empty.')
+    if len(text) > MAX_QUERY_CHARS:
+        raise Invalid(f'"q" must be at most {MAX_QUERY_CHARS} characters.')
+    if "\x00" in text:
+        raise Invalid('"q" must not contain NUL characters.')
+    return text
+
+
+def parse_cursor(value: object) -> int | None:
+    """A search cursor as the API handed it out ("next"): None when absent or empty. The
+    cursor is opaque to clients; today it is the id of the last result given."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not value.isascii() or not value.isdigit() or len(value) > 19:
+        raise Invalid('"cursor" must be a "next" value from an earlier answer.')
+    return parse_message_id(int(value), "cursor")

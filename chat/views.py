@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods
 
-from chat import frames, services
+from chat import frames, search, services
 from chat.forms import RoomForm, RoomSearchForm
 from chat.models import Room
-from chat.validators import Invalid, parse_limit, parse_seq
+from chat.validators import Invalid, parse_cursor, parse_limit, parse_query, parse_seq
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +54,25 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     room = _room_or_404(slug, request)
-    page = services.history_before(room, None, settings.CHAT_PAGE_SIZE)
+    # ?seq=N opens the room on that message, in context (a link, a search result); a value
+    # that is not a seq opens the room as usual.
+    try:
+        target = parse_seq(_query_int(request.GET, "seq"))
+    except Invalid:
+        target = None
+    if target is None:
+        history = frames.history_payload(
+            services.history_before(room, None, settings.CHAT_PAGE_SIZE), room.slug
+        )
+    else:
+        history = frames.around_payload(
+            services.history_around(room, target, settings.CHAT_PAGE_SIZE), room.slug
+        )
     context = {
         "room": room,
-        "history": frames.history_payload(page, room.slug),
+        "history": history,
+        "target_seq": target,
+        "edit_window_seconds": settings.CHAT_EDIT_WINDOW_SECONDS,
         "user_payload": {"id": request.user.pk, "username": request.user.get_username()},
         "restriction": frames.restriction_frame(services.restriction_of(room, request.user)),
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
@@ -94,10 +109,16 @@ def messages_api(request: HttpRequest, slug: str) -> JsonResponse:
         return _json_error(403, "forbidden", str(denial) or "You may not read this room.")
 
     query = request.GET
-    if "before_seq" in query and "after_seq" in query:
-        return _json_error(400, "bad_request", "Give before_seq or after_seq, not both.")
+    if sum(name in query for name in ("before_seq", "after_seq", "around_seq")) > 1:
+        return _json_error(
+            400, "bad_request", "Give one of before_seq, after_seq or around_seq at most."
+        )
     try:
         limit = parse_limit(_query_int(query, "limit"))
+        if "around_seq" in query:
+            around = parse_seq(_query_int(query, "around_seq"), "around_seq")
+            around_page = services.history_around(room, around, limit)
+            return JsonResponse(frames.around_payload(around_page, room.slug))
         if "after_seq" in query:
             after = parse_seq(_query_int(query, "after_seq"), "after_seq")
             page = services.history_after(room, after, limit)
@@ -111,6 +132,43 @@ def messages_api(request: HttpRequest, slug: str) -> JsonResponse:
         logger.exception("History of room %s failed", room.pk)
         return _json_error(503, "unavailable", "The database is unavailable; try again shortly.")
     return JsonResponse(frames.history_payload(page, room.slug))
+
+
+@require_GET
+def search_api(request: HttpRequest) -> JsonResponse:
+    """Messages matching `q`, newest first, in `room` or in every room the person may read;
+    see docs/protocol.md."""
+    if not request.user.is_authenticated:
+        return _json_error(401, "not_signed_in", "Sign in to search.")
+    query = request.GET
+    room = None
+    if query.get("room"):
+        try:
+            room = services.room_for_user(query["room"], request.user)
+        except Room.DoesNotExist:
+            return _json_error(404, "no_such_room", "No such room.")
+        except PermissionDenied as denial:
+            return _json_error(403, "forbidden", str(denial) or "You may not read this room.")
+    try:
+        text = parse_query(query.get("q", ""))
+        cursor = parse_cursor(query.get("cursor"))
+        raw_limit = _query_int(query, "limit")
+        limit = search.PAGE_SIZE if raw_limit is None else parse_limit(raw_limit)
+        limit = min(limit, search.MAX_PAGE_SIZE)
+        found = search.search_messages(request.user, text, room, cursor, limit)
+    except Invalid as error:
+        return _json_error(400, "bad_request", error.detail)
+    except DatabaseError:
+        logger.exception("Search failed")
+        return _json_error(503, "unavailable", "The database is unavailable; try again shortly.")
+    results = [
+        {
+            "message": frames.message_payload(hit.message, hit.message.room.slug),
+            "highlight": hit.highlight,
+        }
+        for hit in found.hits
+    ]
+    return JsonResponse({"results": results, "next": found.next_cursor})
 
 
 def _query_int(query: QueryDict, name: str) -> int | str | None:

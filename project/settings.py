@@ -277,6 +277,8 @@ CHAT_SOCKET_BUFFER_BYTES = env_int("CHAT_SOCKET_BUFFER_BYTES", 1_048_576, minimu
 # at most CHAT_ROOMS_PER_USER in all (0 = no cap). Joining an existing room is never limited.
 CHAT_ROOM_CREATE_LIMIT = env_rate("CHAT_ROOM_CREATE_LIMIT", "10/3600")
 CHAT_ROOMS_PER_USER = env_int("CHAT_ROOMS_PER_USER", 100, minimum=0)
+# Seconds after sending during which the author may edit a message; 0 turns edits off.
+CHAT_EDIT_WINDOW_SECONDS = env_int("CHAT_EDIT_WINDOW_SECONDS", 900, minimum=0)
 # The index lists this many rooms, most recently active first; a search finds the others.
 CHAT_INDEX_ROOMS = 50
 
