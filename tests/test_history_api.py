@@ -63,7 +63,17 @@ def test_limit_is_capped_at_two_hundred(signed_in, alice, room):
 def test_message_objects_have_the_documented_fields(signed_in, alice, room):
     fill_room(room, alice, 1)
     message = signed_in.get(URL).json()["messages"][0]
-    assert set(message) == {"id", "seq", "room", "author", "body", "created_at", "client_id"}
+    assert set(message) == {
+        "id",
+        "seq",
+        "room",
+        "author",
+        "body",
+        "created_at",
+        "client_id",
+        "edited_at",
+    }
+    assert message["edited_at"] is None
     assert message["room"] == "general"
     assert message["author"] == {"id": alice.id, "username": "alice"}
     assert message["created_at"].endswith("Z")

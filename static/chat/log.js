@@ -1,6 +1,7 @@
 // The message log: messages keyed by seq and shown in seq order, followed by this person's
 // messages that the server has not confirmed yet. Chat text only ever reaches the page
-// through textContent, never as HTML.
+// through textContent and DOM nodes (text.js), never as HTML.
+import { renderBody } from "./text.js";
 
 const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const DAY_AND_TIME = new Intl.DateTimeFormat(undefined, {
@@ -41,13 +42,24 @@ function timeElement(iso) {
   return node;
 }
 
+function actionButton(action, text) {
+  const button = element("button", "small link", text);
+  button.type = "button";
+  button.dataset.action = action;
+  return button;
+}
+
 export class MessageLog {
-  constructor({ scroller, list, edge, pill, me }) {
+  // `permalink(seq)` is the URL that opens the room on a message; `editWindowMs` how long
+  // after sending people may edit their own (0: never).
+  constructor({ scroller, list, edge, pill, me, permalink = null, editWindowMs = 0 }) {
     this.scroller = scroller;
     this.list = list;
     this.edge = edge;
     this.pill = pill;
     this.me = me;
+    this.permalink = permalink;
+    this.editWindowMs = editWindowMs;
     this.seqs = []; // ascending; the seqs rendered in the list
     this.items = new Map(); // seq -> {message, node, provisional}
     this.pending = new Map(); // client_id -> node
@@ -125,6 +137,13 @@ export class MessageLog {
   }
 
   render(message) {
+    if (message.deleted) {
+      // A tombstone: its author deleted it.
+      const node = element("li", "msg removed deleted");
+      node.dataset.seq = String(message.seq);
+      node.append(element("div", "body", "This message was deleted."));
+      return node;
+    }
     if (message.hidden) {
       // A tombstone: the seq exists, its content is withheld by a moderator.
       const node = element("li", "msg removed");
@@ -141,8 +160,59 @@ export class MessageLog {
       ? userText("span", "author", message.author.username)
       : element("span", "author gone", "Deleted account");
     meta.append(author, " ", timeElement(message.created_at));
-    node.append(meta, userText("div", "body", message.body));
+    if (message.edited_at) {
+      const edited = element("span", "edited", "(edited)");
+      const when = new Date(message.edited_at);
+      if (!Number.isNaN(when.getTime())) edited.title = `Edited ${FULL.format(when)}`;
+      meta.append(" ", edited);
+    }
+    const body = userText("div", "body");
+    body.append(renderBody(message.body ?? ""));
+    node.append(meta, body, this.actions(message, own));
     return node;
+  }
+
+  // What one can do with a message: link to it, and edit or delete one's own (own.js).
+  actions(message, own) {
+    const actions = element("div", "actions");
+    if (this.permalink) {
+      const link = element("a", "permalink", "Copy link");
+      link.href = this.permalink(message.seq);
+      link.dataset.action = "copy-link";
+      actions.append(link);
+    }
+    if (own && this.canEdit(message)) actions.append(" ", actionButton("edit", "Edit"));
+    if (own) actions.append(" ", actionButton("delete", "Delete"));
+    return actions;
+  }
+
+  canEdit(message) {
+    const sent = Date.parse(message.created_at);
+    return this.editWindowMs > 0 && !(Date.now() - sent > this.editWindowMs);
+  }
+
+  // Forgets every saved message (not the pending ones), to show another stretch of the room.
+  clearSaved() {
+    for (const { node } of this.items.values()) node.remove();
+    this.items.clear();
+    this.seqs = [];
+  }
+
+  // Adds newer messages below without moving the view: paging towards the live end.
+  appendPage(messages) {
+    for (const message of messages) this.put(message);
+  }
+
+  // Scrolls a message to the middle of the view and marks it as the one linked to.
+  highlight(seq) {
+    const item = this.items.get(seq);
+    if (!item) return false;
+    for (const old of this.list.querySelectorAll("li.target")) old.classList.remove("target");
+    item.node.classList.add("target");
+    item.node.tabIndex = -1;
+    item.node.scrollIntoView({ block: "center" });
+    item.node.focus({ preventScroll: true });
+    return true;
   }
 
   // Shows a new version of a message already in the log (hidden, or restored).

@@ -1,11 +1,14 @@
 // The room page: keeps the log in step with the room over the socket of docs/protocol.md,
 // sends what the person types exactly once, and pages back through history on demand.
 import { MessageLog } from "./log.js";
+import { MessageActions } from "./own.js";
+import { RoomSearch } from "./search.js";
 import { ReconnectingSocket } from "./socket.js";
 
 const GAP_GRACE_MS = 250; // broadcasts from several server processes may arrive out of order
 const RESUME_RETRY_MS = 2000;
 const LOAD_OLDER_WITHIN_PX = 200;
+const LOAD_NEWER_WITHIN_PX = 200;
 
 const root = document.querySelector("section.chat");
 const initial = JSON.parse(document.getElementById("initial-history").textContent);
@@ -16,6 +19,9 @@ const composer = document.getElementById("composer");
 const input = document.getElementById("composer-input");
 const sendButton = composer.querySelector("button[type=submit]");
 const pageSize = Number(root.dataset.pageSize) || 50;
+// Set when the page was opened on one message (/chat/<slug>/?seq=N): see "Newer messages".
+const targetSeq = JSON.parse(document.getElementById("target-seq").textContent);
+const logEnd = document.getElementById("log-end");
 
 const log = new MessageLog({
   scroller: document.getElementById("log-scroller"),
@@ -23,6 +29,8 @@ const log = new MessageLog({
   edge: document.getElementById("log-edge"),
   pill: document.getElementById("new-messages"),
   me,
+  permalink: (seq) => new URL(`${root.dataset.roomUrl}?seq=${seq}`, window.location.href).href,
+  editWindowMs: Number(root.dataset.editWindowSeconds) * 1000,
 });
 
 // Every seq up to `upTo` is shown, or known not to exist (removed messages leave holes, and
@@ -32,7 +40,11 @@ let ready = false; // the socket is open and its resume has been answered
 let resuming = false;
 let gapTimer = null;
 let gapSeenWhileResuming = false;
-let hasOlder = initial.has_more;
+// A page opened on one message has newer messages to page through before the live end;
+// until it reaches it, the page is `detached`: live messages wait, and no resume is sent.
+let detached = Boolean(initial.has_more_after);
+let loadingNewer = false;
+let hasOlder = "has_more" in initial ? initial.has_more : Boolean(initial.has_more_before);
 let olderLimited = Boolean(initial.history_limited); // retention removed what came before
 let loadingOlder = false;
 
@@ -67,6 +79,22 @@ const STOPPED = {
 const socketUrl = new URL(root.dataset.wsPath, window.location.href);
 socketUrl.protocol = window.location.protocol === "https:" ? "wss:" : "ws:";
 const socket = new ReconnectingSocket(socketUrl.href);
+
+const actions = new MessageActions({
+  list: document.getElementById("chat-log"),
+  log,
+  socket,
+  newClientId,
+  maxChars: Number(root.dataset.maxChars) || 4000,
+});
+
+new RoomSearch({
+  form: document.getElementById("search"),
+  input: document.getElementById("search-input"),
+  panel: document.getElementById("search-results"),
+  searchUrl: root.dataset.searchUrl,
+  room: root.dataset.room,
+});
 
 socket.addEventListener("statechange", ({ detail: { state, code } }) => {
   if (state === "stopped") {
@@ -117,10 +145,13 @@ socket.addEventListener("frame", ({ detail: frame }) => {
       resumed(frame.last_seq);
       break;
     case "ack":
-      acked(frame);
+      if (!actions.settle(frame)) acked(frame);
       break;
     case "error":
-      failed(frame);
+      if (!actions.settle(frame)) failed(frame);
+      break;
+    case "message.edited":
+      if (frame.message) log.replace(frame.message);
       break;
     // Moderation: a message hidden, restored or deleted; the room renamed or made
     // read-only; this person muted or no longer muted.
@@ -131,7 +162,8 @@ socket.addEventListener("frame", ({ detail: frame }) => {
       if (frame.message) log.replace(frame.message);
       break;
     case "message.deleted":
-      log.remove(frame.seq);
+      // Deleted by its author or a moderator: a tombstone keeps its place until a reload.
+      log.replace({ id: frame.id, seq: frame.seq, deleted: true });
       break;
     case "room.updated":
       roomUpdated(frame.room ?? {});
@@ -149,6 +181,11 @@ socket.addEventListener("frame", ({ detail: frame }) => {
 
 function sendResume() {
   if (resuming || !socket.isOpen) return;
+  if (detached) {
+    // Nothing to catch up on yet: newer messages come page by page until the live end.
+    resumed(upTo);
+    return;
+  }
   resuming = true;
   gapSeenWhileResuming = false;
   socket.send({ type: "resume", after_seq: upTo });
@@ -173,6 +210,11 @@ function resumed(lastSeq) {
 }
 
 function receiveLive(message) {
+  if (detached) {
+    // Paging reaches it in order; the pill offers to go straight to the live end.
+    log.pill.hidden = false;
+    return;
+  }
   settleOwn(message);
   log.append([message]);
   advance();
@@ -256,6 +298,8 @@ function setEntryState(entry, state, error = null) {
 }
 
 function send(body) {
+  // A message goes at the live end: go there first; it goes out once there.
+  if (detached) goLive();
   const entry = { clientId: newClientId(), body, state: "queued", error: null };
   outbox.set(entry.clientId, entry);
   log.showPending(entry);
@@ -422,13 +466,114 @@ log.scroller.addEventListener(
   { passive: true },
 );
 
+// ---- Newer messages (a page opened on one message) ----
+
+async function fetchHistory(params) {
+  const url = new URL(root.dataset.historyUrl, window.location.href);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, String(value));
+  const response = await fetch(url, {
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  if (!response.ok) throw new Error(`history answered ${response.status}`);
+  return response.json();
+}
+
+function nearBottom() {
+  const s = log.scroller;
+  return s.scrollHeight - s.scrollTop - s.clientHeight < LOAD_NEWER_WITHIN_PX;
+}
+
+function setEnd(state) {
+  logEnd.dataset.state = state;
+  logEnd.textContent = state === "loading" ? "Loading newer messages…" : "";
+  if (state === "error") {
+    const retry = document.createElement("button");
+    retry.type = "button";
+    retry.className = "small";
+    retry.textContent = "Try again";
+    retry.addEventListener("click", () => loadNewer());
+    logEnd.append("Newer messages could not be loaded. ", retry);
+  }
+}
+
+// The next page after the last seq shown; pages are authoritative, so every seq up to its
+// last is accounted for. At the end of the room the page rejoins the live log.
+async function loadNewer() {
+  if (!detached || loadingNewer) return;
+  loadingNewer = true;
+  setEnd("loading");
+  let page;
+  try {
+    page = await fetchHistory({ after_seq: upTo, limit: pageSize });
+  } catch (error) {
+    console.warn("Loading newer messages failed", error);
+    loadingNewer = false;
+    setEnd("error");
+    return;
+  }
+  loadingNewer = false;
+  if (!detached) return; // went live meanwhile
+  log.appendPage(page.messages);
+  if (page.messages.length) upTo = Math.max(upTo, page.messages[page.messages.length - 1].seq);
+  if (!page.has_more) {
+    attach();
+    return;
+  }
+  setEnd("more");
+  if (nearBottom()) loadNewer();
+}
+
+// Live from here on: the resume brings whatever was said after the last page, and live
+// messages flow again, merged by seq as always.
+function attach() {
+  detached = false;
+  setEnd("live");
+  window.history.replaceState(null, "", window.location.pathname);
+  sendResume();
+}
+
+// Straight to the live end (to send, or from the pill): the newest page replaces the log.
+async function goLive() {
+  if (!detached) return;
+  ready = false; // sends wait for the resume that follows
+  let page;
+  try {
+    page = await fetchHistory({ limit: pageSize });
+  } catch (error) {
+    console.warn("Loading the newest messages failed", error);
+    setEnd("error");
+    if (socket.isOpen) resumed(upTo); // stay where we are, able to send
+    return;
+  }
+  if (!detached) return;
+  log.clearSaved();
+  for (const message of page.messages) log.put(message);
+  upTo = log.highestSeq ?? 0;
+  hasOlder = Boolean(page.has_more);
+  olderLimited = Boolean(page.history_limited);
+  log.setEdge(edgeState());
+  log.scrollToBottom();
+  attach();
+}
+
+log.pill.addEventListener("click", () => goLive());
+log.scroller.addEventListener(
+  "scroll",
+  () => {
+    if (detached && nearBottom()) loadNewer();
+  },
+  { passive: true },
+);
+
 // ---- Start ----
 
 for (const message of initial.messages) log.put(message);
 upTo = log.highestSeq ?? 0;
 log.setEdge(edgeState());
+setEnd(detached ? "more" : "live");
 if (root.dataset.readOnly) setBlock("readOnly", root.dataset.readOnly);
 restricted(JSON.parse(document.getElementById("current-restriction").textContent));
-log.scrollToBottom();
+if (targetSeq === null || !log.highlight(targetSeq)) log.scrollToBottom();
 if (hasOlder && log.scroller.scrollHeight <= log.scroller.clientHeight) loadOlder();
 socket.start();

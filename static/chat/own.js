@@ -1,0 +1,198 @@
+// What a person does to messages in the log: copy a link to any message, edit or delete
+// their own (docs/protocol.md: message.edit, message.delete). Each edit or delete carries a
+// client_id of its own, so the ack or error that answers it finds its way back here.
+
+export class MessageActions {
+  constructor({ list, log, socket, newClientId, maxChars }) {
+    this.list = list;
+    this.log = log;
+    this.socket = socket;
+    this.newClientId = newClientId;
+    this.maxChars = maxChars;
+    this.waiting = new Map(); // client_id -> {seq, kind: edit|delete, body}
+    list.addEventListener("click", (event) => this.clicked(event));
+  }
+
+  clicked(event) {
+    const control = event.target.closest("[data-action]");
+    const node = control?.closest("li[data-seq]");
+    if (!node) return;
+    const seq = Number(node.dataset.seq);
+    switch (control.dataset.action) {
+      case "copy-link":
+        event.preventDefault();
+        this.copyLink(control);
+        break;
+      case "edit":
+        this.startEdit(node, seq);
+        break;
+      case "delete":
+        this.askDelete(node, seq);
+        break;
+      case "confirm-delete":
+        this.sendDelete(node, seq);
+        break;
+      case "keep":
+        node.querySelector(".confirm")?.remove();
+        node.querySelector("[data-action=delete]")?.focus();
+        break;
+      default:
+        break;
+    }
+  }
+
+  async copyLink(link) {
+    try {
+      await navigator.clipboard.writeText(link.href);
+      link.textContent = "Link copied";
+    } catch {
+      // No clipboard (an insecure origin, or permission refused): the link is still an
+      // ordinary link to copy from the context menu.
+      link.textContent = "Copy this link";
+    }
+    setTimeout(() => {
+      link.textContent = "Copy link";
+    }, 2000);
+  }
+
+  // ---- Editing ----
+
+  startEdit(node, seq) {
+    const item = this.log.items.get(seq);
+    if (!item || node.querySelector("form.edit")) return;
+    const form = document.createElement("form");
+    form.className = "edit";
+    form.noValidate = true;
+    const box = document.createElement("textarea");
+    box.dir = "auto";
+    box.rows = 2;
+    box.maxLength = this.maxChars;
+    box.value = item.message.body;
+    box.setAttribute("aria-label", "Edit message");
+    const save = button("Save", "submit", "small primary");
+    const cancel = button("Cancel", "button", "small link");
+    const problem = document.createElement("p");
+    problem.className = "problem";
+    problem.setAttribute("role", "alert");
+    form.append(box, save, " ", cancel, problem);
+    node.querySelector(".body").hidden = true;
+    node.querySelector(".actions").hidden = true;
+    node.append(form);
+    box.focus();
+    box.setSelectionRange(box.value.length, box.value.length);
+
+    const finish = () => this.endEdit(node);
+    cancel.addEventListener("click", finish);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.sendEdit(node, seq, box.value.trim(), form);
+    });
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") finish();
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    });
+  }
+
+  endEdit(node) {
+    node.querySelector("form.edit")?.remove();
+    const body = node.querySelector(".body");
+    if (body) body.hidden = false;
+    const actions = node.querySelector(".actions");
+    if (actions) actions.hidden = false;
+    node.focus?.();
+  }
+
+  sendEdit(node, seq, body, form) {
+    const item = this.log.items.get(seq);
+    if (!item) return;
+    if (!body || body === item.message.body) {
+      this.endEdit(node);
+      return;
+    }
+    const clientId = this.newClientId();
+    const sent = this.socket.send({
+      type: "message.edit",
+      id: item.message.id,
+      body,
+      client_id: clientId,
+    });
+    if (!sent) {
+      form.querySelector(".problem").textContent = "Not connected; try again in a moment.";
+      return;
+    }
+    form.querySelector("button[type=submit]").disabled = true;
+    this.waiting.set(clientId, { seq, kind: "edit", body });
+  }
+
+  // ---- Deleting ----
+
+  askDelete(node, seq) {
+    if (node.querySelector(".confirm")) return;
+    const confirm = document.createElement("div");
+    confirm.className = "confirm";
+    confirm.setAttribute("role", "group");
+    confirm.setAttribute("aria-label", "Delete this message?");
+    const yes = button("Delete", "button", "small danger");
+    yes.dataset.action = "confirm-delete";
+    const keep = button("Keep", "button", "small link");
+    keep.dataset.action = "keep";
+    confirm.append("Delete this message for everyone? ", yes, " ", keep);
+    node.append(confirm);
+    yes.focus();
+  }
+
+  sendDelete(node, seq) {
+    const item = this.log.items.get(seq);
+    if (!item) return;
+    const clientId = this.newClientId();
+    if (this.socket.send({ type: "message.delete", id: item.message.id, client_id: clientId })) {
+      this.waiting.set(clientId, { seq, kind: "delete" });
+      node.querySelector("[data-action=confirm-delete]").disabled = true;
+    } else {
+      node.querySelector(".confirm").textContent = "Not connected; try again in a moment.";
+    }
+  }
+
+  // ---- Answers from the server ----
+
+  // An ack or error frame: true when it answered one of this module's edits or deletes.
+  settle(frame) {
+    const waiting = this.waiting.get(frame.client_id);
+    if (!waiting) return false;
+    this.waiting.delete(frame.client_id);
+    const item = this.log.items.get(waiting.seq);
+    if (!item) return true;
+    if (frame.type === "ack") {
+      // The message.edited broadcast may come before or after this: either way the log
+      // shows the new body now.
+      if (item.message.body !== waiting.body || !item.message.edited_at) {
+        this.log.replace({ ...item.message, body: waiting.body, edited_at: new Date().toISOString() });
+      }
+      this.endEdit(this.log.items.get(waiting.seq).node);
+      return true;
+    }
+    const detail = frame.detail || "That did not work.";
+    if (waiting.kind === "edit") {
+      const form = item.node.querySelector("form.edit");
+      if (form) {
+        form.querySelector(".problem").textContent = detail;
+        form.querySelector("button[type=submit]").disabled = false;
+      }
+    } else {
+      const confirm = item.node.querySelector(".confirm");
+      if (confirm) confirm.textContent = detail;
+    }
+    return true;
+  }
+}
+
+function button(text, type, className) {
+  const node = document.createElement("button");
+  node.type = type;
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
