@@ -9,7 +9,9 @@ the planner expects to be cheaper for the words given: rare words through the fi
 ones through the second (docs/search.md measures both on a million messages).
 
 Highlights are made safe here, not trusted from the database: `ts_headline` marks matches
-with private-use characters (removed from the body beforehand, so a body cannot forge them); the text is HTML-escaped, and only then do those become `<mark>` and `</mark>`.
+with private-use characters (removed from the body beforehand, so a body cannot forge them,
+and standing in for "<" and ">" so its parser sees no tags); the text is HTML-escaped, and
+only then do the markers become `<mark>` and `</mark>`.
 Elsewhere (SQLite, the embedded default) a search is a plain substring match.
 """
 

@@ -135,11 +135,11 @@ export class MessageActions {
     confirm.className = "confirm";
     confirm.setAttribute("role", "group");
     confirm.setAttribute("aria-label", "Delete this message?");
-    const yes = button("Delete", "button", "small danger");
+    const yes = button("Delete for everyone", "button", "small danger");
     yes.dataset.action = "confirm-delete";
     const keep = button("Keep", "button", "small link");
     keep.dataset.action = "keep";
-    confirm.append("Delete this message for everyone? ", yes, " ", keep);
+    confirm.append("Delete this message? ", yes, " ", keep);
     node.append(confirm);
     yes.focus();
   }
