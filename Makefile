@@ -8,7 +8,7 @@ PORT ?= 8000
 export PARLEY_HOST := $(HOST)
 export PARLEY_PORT := $(PORT)
 
-.PHONY: install run test lint format migrations-check bench bench-admin bench-load clean
+.PHONY: install run test lint format migrations-check bench bench-admin bench-load bench-search clean
 
 install: $(VENV)/.installed
 
@@ -52,6 +52,9 @@ bench-admin: install
 
 bench-load: install
 	$(BIN)/python bench/chat_load.py
+
+bench-search: install
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf $(VENV) var
