@@ -131,7 +131,7 @@ def fill(messages: int) -> None:
                 "  (SELECT min(id) FROM accounts_user) + g %% %s,"
                 "  (SELECT string_agg("
                 "   w[1 + floor(power(random(), 4) * cardinality(w))::int + 0 * k], ' ')"
-                "   FROM generate_series(1, 4 + (g * 7919) %% 11) k),"
+                "   FROM generate_series(1, 4 + (g::bigint * 7919) %% 11) k),"
                 "  'c' || g, now() - make_interval(secs => %s - g)"
                 " FROM generate_series(1, %s) g, (SELECT %s::text[] AS w) v",
                 [slug, AUTHORS, count, count, words],
@@ -175,13 +175,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the database to inspect")
+    parser.add_argument("--reuse", action="store_true", help="search a kept database again")
     args = parser.parse_args()
 
     load = os.getloadavg()
-    recreate_database()
+    if not args.reuse:
+        recreate_database()
     setup_django()
     started = time.perf_counter()
-    fill(args.messages)
+    if not args.reuse:
+        fill(args.messages)
     print(
         f"filled {args.messages:,} + {args.messages // 10:,} messages in "
         f"{time.perf_counter() - started:.0f} s; load average before: "
@@ -191,7 +194,9 @@ def main() -> None:
     from django.test import Client
 
     client = Client()
-    client.force_login(searcher())
+    from accounts.models import User
+
+    client.force_login(User.objects.filter(username="alice").first() or searcher())
     by_kind: dict[str, list[float]] = {}
     rows = []
     for kind, query in QUERIES:

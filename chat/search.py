@@ -27,6 +27,9 @@ from django.utils import timezone
 
 from chat.models import Message, Room, RoomBan
 
+# How many of the newest readable messages a search checks one by one before it turns to the
+# GIN index (see _full_text); docs/search.md measures the choice.
+RECENT_WINDOW = 5000
 # Results per page, unless the client asks for fewer.
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
@@ -95,32 +98,64 @@ def _where_readable(user: AbstractBaseUser, room: Room | None) -> tuple[str, lis
 def _full_text(
     user: AbstractBaseUser, query: str, room: Room | None, cursor: int | None, limit: int
 ) -> list[tuple[int, str]]:
+    """Up to `limit` matches, newest first, in two steps that each have one plan: the newest
+    RECENT_WINDOW readable messages are checked first (a walk down the id index); only when
+    they hold too few matches, which means the words are rare, does the GIN index find the
+    rest, older than that window. Left to itself, the planner walks the id index for rare
+    words too, through the whole room when nothing matches."""
     readable, params = _where_readable(user, room)
-    older = "AND m.id < %s" if cursor is not None else ""
-    # The headline is computed for the page's rows only, after the LIMIT.
-    sql = f"""
-        WITH q AS (SELECT websearch_to_tsquery('english', %s) AS query),
-        hits AS (
-            SELECT m.id FROM chat_message m, q
-            WHERE m.search_vector @@ q.query AND {readable}
-              AND m.hidden_at IS NULL AND m.deleted_at IS NULL {older}
-            ORDER BY m.id DESC
-            LIMIT %s
-        )
-        SELECT m.id, ts_headline(
-            'english', translate(m.body, %s, %s), q.query,
-            CASE WHEN length(m.body) <= %s THEN %s ELSE %s END
-        )
-        FROM hits JOIN chat_message m ON m.id = hits.id, q
-        ORDER BY m.id DESC
-    """
-    args: list[object] = [query, *params]
-    if cursor is not None:
-        args.append(cursor)
-    args += [limit, _TRANSLATE_FROM, _TRANSLATE_TO, WHOLE_BODY_CHARS, _WHOLE, _FRAGMENTS]
+    older, bound = ("AND m.id < %s", [cursor]) if cursor is not None else ("", [])
     with connection.cursor() as db:
-        db.execute(sql, args)
-        return [(pk, marked) for pk, marked in db.fetchall()]
+        db.execute(
+            f"""
+            SELECT recent.id FROM (
+                SELECT m.id, m.search_vector, m.hidden_at, m.deleted_at FROM chat_message m
+                WHERE {readable} {older} ORDER BY m.id DESC LIMIT %s
+            ) recent
+            WHERE recent.search_vector @@ websearch_to_tsquery('english', %s)
+              AND recent.hidden_at IS NULL AND recent.deleted_at IS NULL
+            ORDER BY recent.id DESC LIMIT %s
+            """,
+            [*params, *bound, RECENT_WINDOW, query, limit],
+        )
+        ids = [pk for (pk,) in db.fetchall()]
+        if len(ids) < limit:
+            # Where the window ended; nothing when it held every readable message left.
+            db.execute(
+                f"SELECT m.id FROM chat_message m WHERE {readable} {older}"
+                " ORDER BY m.id DESC OFFSET %s LIMIT 1",
+                [*params, *bound, RECENT_WINDOW - 1],
+            )
+            edge = db.fetchone()
+            if edge is not None:
+                # `m.id + 0`: sorted after the GIN index finds the matches, not by walking
+                # the id index and testing each row.
+                db.execute(
+                    f"""
+                    SELECT m.id FROM chat_message m
+                    WHERE m.search_vector @@ websearch_to_tsquery('english', %s)
+                      AND {readable} AND m.hidden_at IS NULL AND m.deleted_at IS NULL
+                      AND m.id < %s
+                    ORDER BY m.id + 0 DESC LIMIT %s
+                    """,
+                    [query, *params, edge[0], limit - len(ids)],
+                )
+                ids += [pk for (pk,) in db.fetchall()]
+        if not ids:
+            return []
+        # Highlights for the page's rows only.
+        db.execute(
+            """
+            SELECT m.id, ts_headline(
+                'english', translate(m.body, %s, %s), websearch_to_tsquery('english', %s),
+                CASE WHEN length(m.body) <= %s THEN %s ELSE %s END
+            )
+            FROM chat_message m WHERE m.id = ANY(%s)
+            """,
+            [_TRANSLATE_FROM, _TRANSLATE_TO, query, WHOLE_BODY_CHARS, _WHOLE, _FRAGMENTS, ids],
+        )
+        marked = dict(db.fetchall())
+    return [(pk, marked[pk]) for pk in ids]
 
 
 def _substring(

@@ -275,7 +275,8 @@ def history_around(room: Room, seq: int, limit: int) -> AroundPage:
     """The page of up to `limit` messages centred on `seq` (which is included when it
     exists), oldest first: half at or before `seq`, half after; near either end of the room
     the other side fills the page. Two keyset reads of at most `limit` + 1 rows each."""
-    older = list(room.messages.before(seq + 1).select_related("author")[: limit + 1])
+    at_or_before = room.messages.filter(seq__lte=seq).order_by("-seq")
+    older = list(at_or_before.select_related("author")[: limit + 1])
     newer = list(room.messages.after(seq).select_related("author")[: limit + 1])
     take_older = min(len(older), max(limit - limit // 2, limit - len(newer)))
     take_newer = min(len(newer), limit - take_older)

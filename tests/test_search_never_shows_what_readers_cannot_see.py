@@ -3,10 +3,19 @@ room the searcher is banned from; a mute does not hide a room."""
 
 import pytest
 
-from chat import services
+from chat import search, services
 from chat.models import Room, RoomBan
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["newest", "index"], autouse=True)
+def window(request, monkeypatch) -> None:
+    """Each rule holds both where search checks the newest messages one by one and where,
+    past them, the GIN index finds the matches (chat.search._full_text)."""
+    if request.param == "index":
+        monkeypatch.setattr(search, "RECENT_WINDOW", 1)
+
 
 URL = "/api/search/"
 

@@ -1,14 +1,17 @@
 """Search pages newest first: `next` is a cursor for the following (older) page, null on the
-last; walking the cursors yields every match exactly once."""
+last; walking the cursors yields every match exactly once, whether the matches are found
+among the newest messages or, past that window, through the index."""
 
 import pytest
 
-from chat import services
+from chat import search, services
 
 pytestmark = pytest.mark.django_db
 
 
-def test_walking_the_cursor_yields_every_match_once(client, alice, room):
+@pytest.mark.parametrize("window", [search.RECENT_WINDOW, 4])
+def test_walking_the_cursor_yields_every_match_once(client, alice, room, monkeypatch, window):
+    monkeypatch.setattr(search, "RECENT_WINDOW", window)
     for n in range(1, 26):
         body = f"report number {n}" if n % 5 else f"unrelated {n}"
         services.post_message(room, alice, body, f"c{n}")
