@@ -1,9 +1,9 @@
 """How fast search answers on a room of 1,000,000 messages.
 
 Builds a scratch PostgreSQL database (parley_bench_search_1m, dropped and made again), fills
-one room with 1,000,000 messages (and a second room with 100,000, so the room filter has
-something to filter) whose words follow a Zipf-like law, as chat does: a few words in most
-messages, most words in few. Then it runs searches of every kind through GET /api/search/
+one room with 1,000,000 messages (and a second room with 100,000, interleaved with the
+first, so the room filter has something to filter) whose words follow a Zipf-like law, as
+chat does: a few words in most messages, most words in few. Then it runs searches of every kind through GET /api/search/
 (Django's test client, the whole view: validation, the query, highlights, JSON), each
 several times, first pages and the pages after them, and prints p50/p95 per kind and over
 all as a Markdown table for docs/search.md.
@@ -112,7 +112,8 @@ def fill(messages: int) -> None:
             " now() FROM generate_series(1, %s) g",
             [AUTHORS],
         )
-        second = max(messages // 10, 1)
+        second = messages // 10
+        total = messages + second
         cursor.execute(
             "INSERT INTO chat_room (name, slug, created_at, last_activity_at, last_seq,"
             " message_count, is_locked, is_archived, history_expired_seq) VALUES"
@@ -122,20 +123,23 @@ def fill(messages: int) -> None:
         )
         # As a migration on a full table does it: rows first, then the index in one build.
         cursor.execute("DROP INDEX chat_message_search")
-        for slug, count in (("big", messages), ("other", second)):
-            # 4-14 words a message; word i drawn with probability falling as a power law.
-            # (The `k` inside keeps the aggregate in the subquery, run once per row.)
-            cursor.execute(
-                "INSERT INTO chat_message (room_id, seq, author_id, body, client_id, created_at)"
-                " SELECT (SELECT id FROM chat_room WHERE slug = %s), g,"
-                "  (SELECT min(id) FROM accounts_user) + g %% %s,"
-                "  (SELECT string_agg("
-                "   w[1 + floor(power(random(), 4) * cardinality(w))::int + 0 * k], ' ')"
-                "   FROM generate_series(1, 4 + (g::bigint * 7919) %% 11) k),"
-                "  'c' || g, now() - make_interval(secs => %s - g)"
-                " FROM generate_series(1, %s) g, (SELECT %s::text[] AS w) v",
-                [slug, AUTHORS, count, count, words],
-            )
+        # 4-14 words a message; word i drawn with probability falling as a power law.
+        # (The `k` inside keeps the aggregate in the subquery, run once per row.) The two
+        # rooms' messages interleave, as rooms' do: every eleventh is the other room's.
+        cursor.execute(
+            "INSERT INTO chat_message (room_id, seq, author_id, body, client_id, created_at)"
+            " SELECT CASE WHEN g %% 11 = 0 THEN r.other ELSE r.big END,"
+            "  CASE WHEN g %% 11 = 0 THEN g / 11 ELSE g - g / 11 END,"
+            "  (SELECT min(id) FROM accounts_user) + g %% %s,"
+            "  (SELECT string_agg("
+            "   w[1 + floor(power(random(), 4) * cardinality(w))::int + 0 * k], ' ')"
+            "   FROM generate_series(1, 4 + (g::bigint * 7919) %% 11) k),"
+            "  'c' || g, now() - make_interval(secs => %s - g)"
+            " FROM generate_series(1, %s) g, (SELECT %s::text[] AS w) v,"
+            " (SELECT (SELECT id FROM chat_room WHERE slug = 'big') AS big,"
+            "  (SELECT id FROM chat_room WHERE slug = 'other') AS other) r",
+            [AUTHORS, total, total, words],
+        )
         cursor.execute("CREATE INDEX chat_message_search ON chat_message USING gin (search_vector)")
         cursor.execute("VACUUM ANALYZE")
 
