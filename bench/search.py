@@ -3,12 +3,12 @@
 Builds a scratch PostgreSQL database (parley_bench_search_1m, dropped and made again), fills
 one room with 1,000,000 messages (and a second room with 100,000, interleaved with the
 first, so the room filter has something to filter) whose words follow a Zipf-like law, as
-chat does: a few words in most messages, most words in few. Then it runs searches of every kind through GET /api/search/
-(Django's test client, the whole view: validation, the query, highlights, JSON), each
-several times, first pages and the pages after them, and prints p50/p95 per kind and over
-all as a Markdown table for docs/search.md.
+chat does: a few words in most messages, most words in few. Then it runs searches of every
+kind through GET /api/search/ (Django's test client, the whole view: validation, the query,
+highlights, JSON), each several times, first pages and the pages after them, and prints
+p50/p95 per kind and over all as a Markdown table for docs/search.md.
 
-    .venv/bin/python bench/search.py [--messages N] [--keep]
+    .venv/bin/python bench/search.py [--messages N] [--keep] [--reuse]
 """
 
 from __future__ import annotations
