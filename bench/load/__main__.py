@@ -261,12 +261,20 @@ def main() -> None:
         for server in servers:
             server.cleanup()
     header.append(f"- wall time {time.monotonic() - began:.0f} s")
-    header += [f"- {server.name}: {server.describe()}" for server in servers]
+    header += [
+        f"- {server.name}: {server.describe()}; {server.seen_processes} process(es) at the end,"
+        f" WebSocket extensions accepted: {server.extensions or 'none'}"
+        for server in servers
+    ]
     print("", *header, "", report(results, titles(options), options.repeat), sep="\n")
     if options.json:
         document = {
             "machine": header,
-            "options": {key: str(value) for key, value in vars(options).items()},
+            "options": {
+                key: str(value) if isinstance(value, Path) else value
+                for key, value in vars(options).items()
+            },
+            "servers": {server.name: server.facts() for server in servers},
             "results": results,
         }
         save_json(options.json, document)

@@ -129,15 +129,18 @@ def latency_plot(panels: Mapping[str, Mapping[str, list[float]]], subtitle: str)
 
 
 def deliveries_plot(
-    points: Mapping[str, list[tuple[int, float, float | None]]], subtitle: str
+    points: Mapping[str, list[tuple[int, float, float | None]]],
+    names: Mapping[int, str],
+    subtitle: str,
 ) -> str:
-    """`points`: server -> (listeners, deliveries/s, offered deliveries/s or None)."""
+    """`points`: server -> (listeners, deliveries/s, offered deliveries/s or None); `names`:
+    the scenario of each listener count."""
     values = [v for series in points.values() for _, d, o in series for v in (d, o or 0)]
     listeners = sorted({n for series in points.values() for n, _, _ in series})
     top = max([*values, 1.0]) * 1.1
     step = 10 ** math.floor(math.log10(top / 2))
     yticks = [step * k for k in range(int(top // step) + 1)]
-    svg = Svg(560, 360)
+    svg = Svg(560, 364)
     svg.text(10, 18, "Deliveries per second against listeners in the room", 13)
     svg.text(10, 34, subtitle, 10)
     axes = Axes(
@@ -147,6 +150,8 @@ def deliveries_plot(
         lambda v: v / top,
     )
     axes.frame("", listeners, yticks)
+    for count, name in names.items():
+        svg.text(axes.point(count, 0)[0], 60 + 230 + 26, name, 10, "middle")
     for series in points.values():
         for n, _, offered in series:
             if offered:
@@ -158,8 +163,8 @@ def deliveries_plot(
         svg.path(line, color)
         for px, py in line:
             svg.dot(px, py, color)
-    svg.text(290, 322, "listeners (log scale); grey: offered", 10, "middle")
-    legend(svg, list(points), 70, 350)
+    svg.text(290, 334, "listeners (log scale); grey: offered", 10, "middle")
+    legend(svg, list(points), 70, 354)
     return svg.render()
 
 
@@ -173,6 +178,7 @@ def write_plots(
     """Both images into `directory`, from the scenarios that ran; returns the files."""
     panels: dict[str, dict[str, list[float]]] = {}
     points: dict[str, list[tuple[int, float, float | None]]] = {}
+    names: dict[int, str] = {}
     for scenario, runs in results.items():
         if scenario == "idle" or not runs:
             continue
@@ -180,6 +186,8 @@ def write_plots(
         for server, result in middle.items():
             rate = offered.get(scenario)
             if scenario == "throughput-w1" or rate is not None:
+                name = "throughput" if rate is None else scenario
+                names[listeners[scenario]] = name
                 points.setdefault(server, []).append(
                     (
                         listeners[scenario],
@@ -198,6 +206,6 @@ def write_plots(
         (directory / "load-latency.svg").write_text(latency_plot(panels, subtitle))
         written.append(directory / "load-latency.svg")
     if points:
-        (directory / "load-deliveries.svg").write_text(deliveries_plot(points, subtitle))
+        (directory / "load-deliveries.svg").write_text(deliveries_plot(points, names, subtitle))
         written.append(directory / "load-deliveries.svg")
     return written

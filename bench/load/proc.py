@@ -107,10 +107,11 @@ class Cpu:
         return self.machine - self.server - self.postgres - self.redis - self.client
 
     def line(self) -> str:
+        saturated = " (the load generator was saturated)" if self.client > 90 else ""
         return (
             f"CPU server {self.server:.0f}%, postgres {self.postgres:.0f}%,"
             f" redis {self.redis:.0f}%, load generator {self.client:.0f}%,"
-            f" other {self.other:.0f}%"
+            f" other {self.other:.0f}%{saturated}"
         )
 
 

@@ -186,7 +186,11 @@ def targets(results: Results, window: int = 1) -> list[str]:
 
 def report(results: Results, titles: Mapping[str, str], repeat: int) -> str:
     runs = f"median of {repeat} runs" if repeat > 1 else "one run"
-    lines: list[str] = []
+    lines = [
+        "parley/<reference>: Parley's figure divided by the reference's; above 1x is better",
+        "for msgs/s and deliveries/s, worse for latencies, CPU and memory.",
+        "",
+    ]
     for scenario, title in titles.items():
         if not results.get(scenario):
             continue

@@ -172,6 +172,7 @@ def report_errors(senders: Sequence[Peer]) -> None:
 async def measure_idle(server: Server, sockets: int, grace: float) -> Idle:
     """Memory per idle signed-in socket, and one message to all of them."""
     first = await open_peers(server, range(1))
+    server.extensions = first[0].extensions
     await warm_up(first[0], first, "idle")
     await asyncio.sleep(1)
     before = server.rss_kib()
@@ -361,6 +362,7 @@ async def run_throughput(
 ) -> list[Throughput]:
     """Open the room, measure each window in turn on the same sockets, close it."""
     peers = await open_peers(server, range(senders + listeners))
+    server.extensions = peers[0].extensions
     results = []
     try:
         for window in windows:
@@ -385,6 +387,7 @@ async def run_throughput(
 async def run_fan_out(server: Server, *, listeners: int, **measure: Any) -> FanOut:
     """Fresh sockets each run: a backlog the last run left queued stays behind."""
     peers = await open_peers(server, range(listeners + 1))
+    server.extensions = peers[0].extensions
     try:
         result = await measure_fan_out(server, peers[0], peers[1:], **measure)
     finally:

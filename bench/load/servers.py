@@ -73,6 +73,8 @@ class Server:
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path: Path | None = None
+        self.seen_processes = 0  # the tree's size when it was last measured, or stopped
+        self.extensions = ""  # what the server accepted of the clients' offer (deflate)
 
     # What differs per server.
 
@@ -151,7 +153,9 @@ class Server:
         raise RuntimeError(f"{self.name} did not listen within {within:.0f} s:\n{self.tail()}")
 
     def processes(self) -> int:
-        return len(process_tree(self.pid))
+        count = len(process_tree(self.pid))
+        self.seen_processes = max(self.seen_processes, count)
+        return count
 
     def rss_kib(self) -> int:
         return tree_rss_kib(self.pid)
@@ -169,8 +173,16 @@ class Server:
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
+    def facts(self) -> dict[str, str | int]:
+        return {
+            "command": self.describe(),
+            "processes": self.seen_processes,
+            "extensions": self.extensions,
+        }
+
     def stop(self, keep_log: bool) -> None:
         if self.process is not None:
+            self.seen_processes = max(self.seen_processes, self.processes())
             group = self.process.pid
             if self.process.poll() is None:
                 signal_group(group, signal.SIGTERM)
