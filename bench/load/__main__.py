@@ -286,7 +286,11 @@ def main() -> None:
             "big": options.big_listeners,
         }
         offered = {"fanout": options.fanout_rate, "big": options.big_rate}
-        subtitle = f"{header[0][2:]}; {options.repeat} run(s) of each"
+        subtitle = [
+            header[0][2:],
+            f"{options.repeat} run(s) of each; throughput {options.seconds:g} s,"
+            f" fanout {options.fanout_seconds:g} s, big {options.big_seconds:g} s",
+        ]
         for path in write_plots(results, listeners, offered, options.plots, subtitle):
             print(f"plot written: {path}")
 

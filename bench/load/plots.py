@@ -105,33 +105,34 @@ def log_scale(low: float, high: float) -> Callable[[float], float]:
     return lambda value: (math.log10(min(max(value, low), high)) - math.log10(low)) / span
 
 
-def latency_plot(panels: Mapping[str, Mapping[str, list[float]]], subtitle: str) -> str:
+def latency_plot(panels: Mapping[str, Mapping[str, list[float]]], subtitle: Sequence[str]) -> str:
     """`panels`: title -> server -> quantiles p0..p100 in ms (inf for never delivered)."""
     every = [v for curves in panels.values() for quantiles in curves.values() for v in quantiles]
     finite = [v for v in every if math.isfinite(v)]
     high = 10 ** math.ceil(math.log10(max([*finite, 10])))
     low = 10 ** math.floor(math.log10(max(min([*finite, high]), 0.1)))
     xticks = [10**e for e in range(round(math.log10(low)), round(math.log10(high)) + 1)]
-    svg = Svg(40 + 300 * len(panels), 330)
+    svg = Svg(max(40 + 300 * len(panels), 560), 342)
     svg.text(10, 18, "Latency distribution, share of messages (%) within x ms", 13)
-    svg.text(10, 34, subtitle, 10)
+    for n, line in enumerate(subtitle):
+        svg.text(10, 34 + 12 * n, line, 10)
     servers: list[str] = []
     for n, (title, curves) in enumerate(panels.items()):
-        axes = Axes(svg, (55 + 300 * n, 70, 250, 200), log_scale(low, high), lambda v: v / 100)
+        axes = Axes(svg, (55 + 300 * n, 82, 250, 200), log_scale(low, high), lambda v: v / 100)
         axes.frame(title, xticks, [0, 25, 50, 75, 90, 100])
         for server, quantiles in curves.items():
             points = [axes.point(v, q) for q, v in enumerate(quantiles) if math.isfinite(v)]
             svg.path(points, COLORS.get(server, "#000"))
             servers += [server] if server not in servers else []
-        svg.text(55 + 300 * n + 125, 300, "ms (log scale)", 10, "middle")
-    legend(svg, servers, 55, 322)
+        svg.text(55 + 300 * n + 125, 312, "ms (log scale)", 10, "middle")
+    legend(svg, servers, 55, 334)
     return svg.render()
 
 
 def deliveries_plot(
     points: Mapping[str, list[tuple[int, float, float | None]]],
     names: Mapping[int, str],
-    subtitle: str,
+    subtitle: Sequence[str],
 ) -> str:
     """`points`: server -> (listeners, deliveries/s, offered deliveries/s or None); `names`:
     the scenario of each listener count."""
@@ -140,18 +141,19 @@ def deliveries_plot(
     top = max([*values, 1.0]) * 1.1
     step = 10 ** math.floor(math.log10(top / 2))
     yticks = [step * k for k in range(int(top // step) + 1)]
-    svg = Svg(560, 364)
+    svg = Svg(560, 376)
     svg.text(10, 18, "Deliveries per second against listeners in the room", 13)
-    svg.text(10, 34, subtitle, 10)
+    for n, line in enumerate(subtitle):
+        svg.text(10, 34 + 12 * n, line, 10)
     axes = Axes(
         svg,
-        (70, 60, 440, 230),
+        (70, 72, 440, 230),
         log_scale(min(listeners) / 1.5, max(listeners) * 1.5),
         lambda v: v / top,
     )
     axes.frame("", listeners, yticks)
     for count, name in names.items():
-        svg.text(axes.point(count, 0)[0], 60 + 230 + 26, name, 10, "middle")
+        svg.text(axes.point(count, 0)[0], 72 + 230 + 26, name, 10, "middle")
     for series in points.values():
         for n, _, offered in series:
             if offered:
@@ -163,8 +165,8 @@ def deliveries_plot(
         svg.path(line, color)
         for px, py in line:
             svg.dot(px, py, color)
-    svg.text(290, 334, "listeners (log scale); grey: offered", 10, "middle")
-    legend(svg, list(points), 70, 354)
+    svg.text(290, 346, "listeners (log scale); grey: offered", 10, "middle")
+    legend(svg, list(points), 70, 366)
     return svg.render()
 
 
@@ -173,7 +175,7 @@ def write_plots(
     listeners: Mapping[str, int],
     offered: Mapping[str, float],
     directory: Path,
-    subtitle: str,
+    subtitle: Sequence[str],
 ) -> list[Path]:
     """Both images into `directory`, from the scenarios that ran; returns the files."""
     panels: dict[str, dict[str, list[float]]] = {}
