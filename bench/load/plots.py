@@ -139,7 +139,8 @@ def deliveries_plot(
     values = [v for series in points.values() for _, d, o in series for v in (d, o or 0)]
     listeners = sorted({n for series in points.values() for n, _, _ in series})
     top = max([*values, 1.0]) * 1.1
-    step = 10 ** math.floor(math.log10(top / 2))
+    scale = 10 ** math.floor(math.log10(top))
+    step = next(scale * k for k in (0.2, 0.5, 1.0, 2.0) if top / (scale * k) <= 8)
     yticks = [step * k for k in range(int(top // step) + 1)]
     svg = Svg(560, 376)
     svg.text(10, 18, "Deliveries per second against listeners in the room", 13)
