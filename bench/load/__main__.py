@@ -95,13 +95,13 @@ async def drive(
         for server in servers:
             await server.ready()
             meters[server.name] = CpuMeter(setup.POSTGRES, server.pid, server.database)
-        parley = servers[0]
-        if "idle" in options.scenarios:
-            print(f"idle: {options.idle_sockets:,} sockets on parley", flush=True)
-            idle = await measure_idle(parley, options.idle_sockets, options.grace)
+        idle_servers = servers if options.idle_references else servers[:1]
+        for server in idle_servers if "idle" in options.scenarios else []:
+            print(f"idle: {options.idle_sockets:,} sockets on {server.name}", flush=True)
+            idle = await measure_idle(server, options.idle_sockets, options.grace)
             print(f"  {idle.line()}", flush=True)
-            results["idle"]["parley"] = [idle]
-            await meters[parley.name].settle()
+            results["idle"][server.name] = [idle]
+            await meters[server.name].settle()
         for run in range(options.repeat):
             if "throughput" not in options.scenarios:
                 break
@@ -191,6 +191,11 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--big-seconds", type=float, default=20.0, help="big: sending")
     parser.add_argument(
         "--idle-sockets", type=int, default=1000, help="idle: sockets (issue 9's target: 10000)"
+    )
+    parser.add_argument(
+        "--idle-references",
+        action="store_true",
+        help="run idle on the references too (a floor for the one-message-to-all time)",
     )
     parser.add_argument(
         "--grace", type=float, default=10.0, help="seconds to wait for late deliveries"

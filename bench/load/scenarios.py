@@ -1,7 +1,8 @@
 """The scenarios: what each one does to a server and what it measures.
 
-- idle (Parley only): the server tree's resident memory (VmRSS summed over its processes)
-  after one warm socket, and again after N more idle signed-in sockets; whether all N are
+- idle (Parley; the references too with --idle-references): the server tree's resident
+  memory (VmRSS summed over its processes) after one warm socket, and again after N more
+  idle sockets (signed in, for Parley); whether all N are
   still open; then one message sent on the warm socket, and the time until the last of the
   N got it.
 - throughput: S senders and L listeners in one room. Each sender sends as fast as its acks

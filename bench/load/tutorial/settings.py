@@ -2,8 +2,9 @@
 
 Read from the environment the bench sets: TUTORIAL_DATABASE_URL, TUTORIAL_REDIS_URL and
 TUTORIAL_CHANNEL_PREFIX. The database goes through Django's psycopg connection pool, as
-Parley's does, so the reference pays no reconnect per message (with the tutorial's default,
-persistent-less connections, Channels would close the connection after every handler).
+Parley's does, so the reference pays no reconnect per message (with Django's default
+CONN_MAX_AGE=0 and no pool, Channels' cleanup after every handler would close the
+connection and the next save would open a new one).
 """
 
 import os
@@ -40,7 +41,15 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [os.environ.get("TUTORIAL_REDIS_URL", "redis://127.0.0.1:6379/0")],
+            # The tutorial's plain host, except that redis-py 8's default 5 s socket_timeout
+            # kills a socket's receive loop after 5 idle seconds (channels_redis#422), as
+            # in Parley's settings; None keeps it waiting.
+            "hosts": [
+                {
+                    "address": os.environ.get("TUTORIAL_REDIS_URL", "redis://127.0.0.1:6379/0"),
+                    "socket_timeout": None,
+                }
+            ],
             "prefix": os.environ.get("TUTORIAL_CHANNEL_PREFIX", "tutorial"),
         },
     }
