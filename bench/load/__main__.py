@@ -77,15 +77,86 @@ def titles(options: argparse.Namespace) -> dict[str, str]:
     }
 
 
-async def drive(
-    options: argparse.Namespace, servers: list[Server]
-) -> dict[str, dict[str, list[Any]]]:
+Results = dict[str, dict[str, list[Any]]]  # scenario -> server -> runs
+
+
+async def run_idle(
+    options: argparse.Namespace, servers: list[Server], meters: dict[str, CpuMeter]
+) -> Results:
+    results: Results = {"idle": {}}
+    for server in servers if options.idle_references else servers[:1]:
+        print(f"idle: {options.idle_sockets:,} sockets on {server.name}", flush=True)
+        idle = await measure_idle(server, options.idle_sockets, options.grace)
+        print(f"  {idle.line()}", flush=True)
+        results["idle"][server.name] = [idle]
+        await meters[server.name].settle()
+    return results
+
+
+async def run_throughputs(
+    options: argparse.Namespace,
+    servers: list[Server],
+    meters: dict[str, CpuMeter],
+    profiler: Profiler,
+) -> Results:
+    results: Results = {"throughput-w1": {}, f"throughput-w{options.window}": {}}
+    for run in range(options.repeat):
+        print(f"throughput, run {run + 1}", flush=True)
+        for server in servers:
+            measured = await run_throughput(
+                server,
+                senders=options.senders,
+                listeners=options.listeners,
+                windows=(1, options.window),
+                seconds=options.seconds,
+                grace=options.grace,
+                tag=f"t{run}",
+                meter=meters[server.name],
+                profiler=profiler,
+            )
+            for result in measured:
+                results[f"throughput-w{result.window}"].setdefault(server.name, []).append(result)
+            await meters[server.name].settle()
+    return results
+
+
+async def run_fan_outs(
+    name: str,
+    options: argparse.Namespace,
+    servers: list[Server],
+    meters: dict[str, CpuMeter],
+    profiler: Profiler,
+) -> Results:
+    listeners, rate, seconds = (
+        getattr(options, f"{name}_{field}") for field in ("listeners", "rate", "seconds")
+    )
+    results: Results = {name: {}}
+    for run in range(options.repeat):
+        print(f"{name}: {listeners:,} listeners, {rate:g} msgs/s, run {run + 1}", flush=True)
+        for server in servers:
+            result = await run_fan_out(
+                server,
+                listeners=listeners,
+                rate=rate,
+                seconds=seconds,
+                grace=options.grace,
+                tag=f"{name}{run}",
+                meter=meters[server.name],
+                profiler=profiler,
+                name=name,
+            )
+            results[name].setdefault(server.name, []).append(result)
+            await meters[server.name].settle()
+    return results
+
+
+async def drive(options: argparse.Namespace, servers: list[Server]) -> Results:
     """Start the servers, run the chosen scenarios on each, stop them whatever happens."""
     # SIGTERM cancels the run like Ctrl-C does, so the finally clauses clean up.
     main_task = asyncio.current_task()
     assert main_task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
-    results: dict[str, dict[str, list[Any]]] = {name: {} for name in titles(options)}
+    results: Results = {}
     meters: dict[str, CpuMeter] = {}
     profiler = Profiler(options.profile_dir, die_with_parent)
     failed = True
@@ -95,55 +166,13 @@ async def drive(
         for server in servers:
             await server.ready()
             meters[server.name] = CpuMeter(setup.POSTGRES, server.pid, server.database)
-        idle_servers = servers if options.idle_references else servers[:1]
-        for server in idle_servers if "idle" in options.scenarios else []:
-            print(f"idle: {options.idle_sockets:,} sockets on {server.name}", flush=True)
-            idle = await measure_idle(server, options.idle_sockets, options.grace)
-            print(f"  {idle.line()}", flush=True)
-            results["idle"][server.name] = [idle]
-            await meters[server.name].settle()
-        for run in range(options.repeat):
-            if "throughput" not in options.scenarios:
-                break
-            print(f"throughput, run {run + 1}", flush=True)
-            for server in servers:
-                measured = await run_throughput(
-                    server,
-                    senders=options.senders,
-                    listeners=options.listeners,
-                    windows=(1, options.window),
-                    seconds=options.seconds,
-                    grace=options.grace,
-                    tag=f"t{run}",
-                    meter=meters[server.name],
-                    profiler=profiler,
-                )
-                for result in measured:
-                    key = f"throughput-w{result.window}"
-                    results[key].setdefault(server.name, []).append(result)
-                await meters[server.name].settle()
-        for name, listeners, rate, seconds in (
-            ("fanout", options.fanout_listeners, options.fanout_rate, options.fanout_seconds),
-            ("big", options.big_listeners, options.big_rate, options.big_seconds),
-        ):
-            if name not in options.scenarios:
-                continue
-            for run in range(options.repeat):
-                print(f"{name}: {listeners:,} listeners, {rate:g} msgs/s, run {run + 1}")
-                for server in servers:
-                    result = await run_fan_out(
-                        server,
-                        listeners=listeners,
-                        rate=rate,
-                        seconds=seconds,
-                        grace=options.grace,
-                        tag=f"{name}{run}",
-                        meter=meters[server.name],
-                        profiler=profiler,
-                        name=name,
-                    )
-                    results[name].setdefault(server.name, []).append(result)
-                    await meters[server.name].settle()
+        if "idle" in options.scenarios:
+            results |= await run_idle(options, servers, meters)
+        if "throughput" in options.scenarios:
+            results |= await run_throughputs(options, servers, meters, profiler)
+        for name in ("fanout", "big"):
+            if name in options.scenarios:
+                results |= await run_fan_outs(name, options, servers, meters, profiler)
         failed = False
     except asyncio.CancelledError:
         failed = False  # interrupted, not broken: the servers' logs say nothing useful
