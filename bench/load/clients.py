@@ -205,11 +205,18 @@ async def open_peers(target: Target, sockets: Iterable[int]) -> list[Peer]:
 
 
 async def close_peers(peers: Sequence[Peer]) -> None:
-    """Close the sockets, first saying if the server had closed any of them."""
+    """Close the sockets, CONNECT_CONCURRENCY at a time as they were opened, first saying
+    if the server had closed any of them."""
     dropped = [peer.close_code for peer in peers if peer.reader.done()]
     if dropped:
         print(f"  ! the server closed {len(dropped)} sockets: {set(dropped)}", file=sys.stderr)
-    await asyncio.gather(*(peer.close() for peer in peers), return_exceptions=True)
+    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+
+    async def one(peer: Peer) -> None:
+        async with gate:
+            await peer.close()
+
+    await asyncio.gather(*(one(peer) for peer in peers), return_exceptions=True)
 
 
 async def wait_until(done: Callable[[], bool], within: float, interval: float = 0.05) -> bool:

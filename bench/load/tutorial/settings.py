@@ -41,13 +41,17 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            # The tutorial's plain host, except that redis-py 8's default 5 s socket_timeout
-            # kills a socket's receive loop after 5 idle seconds (channels_redis#422), as
-            # in Parley's settings; None keeps it waiting.
+            # The tutorial's plain host, with two fixes for redis-py 8. Its default 5 s
+            # socket_timeout kills a socket's receive loop after 5 idle seconds
+            # (channels_redis#422; Parley's settings turn it off too). And its pool fails a
+            # command, rather than waiting, when 100 connections are in use: when a few
+            # hundred sockets left at once, most group_discard calls failed and the group
+            # kept the dead channels, so every later group_send of the run wrote to them.
             "hosts": [
                 {
                     "address": os.environ.get("TUTORIAL_REDIS_URL", "redis://127.0.0.1:6379/0"),
                     "socket_timeout": None,
+                    "max_connections": 20_000,
                 }
             ],
             "prefix": os.environ.get("TUTORIAL_CHANNEL_PREFIX", "tutorial"),
