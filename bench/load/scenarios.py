@@ -39,6 +39,16 @@ from bench.load.proc import Cpu, CpuMeter, Profiler
 from bench.load.servers import Server
 
 T = TypeVar("T")
+# The throughput counts that must be zero.
+CHECKS = (
+    "missing",
+    "duplicates",
+    "unacked",
+    "errors",
+    "not_stored_once",
+    "gaps",
+    "out_of_order",
+)
 
 
 def percentile(ordered: Sequence[float], q: float) -> float:
@@ -274,7 +284,7 @@ async def measure_throughput(
         for client_id, (_, acked) in sender.acks.items()
     )
     report_errors(senders)
-    return Throughput(
+    result = Throughput(
         window=window,
         committed_delivered_per_second=committed_delivered / seconds,
         committed_per_second=len(in_window) / seconds,
@@ -292,6 +302,13 @@ async def measure_throughput(
         ack_quantiles_ms=quantiles(ack_latencies),
         cpu=cpu,
     )
+    failed = {
+        check: count for check in CHECKS if (count := getattr(result, check)) not in (0, None)
+    }
+    if failed:
+        print(f"  ! {server.name}: checks failed: {failed}", file=sys.stderr)
+        server.suspect = True
+    return result
 
 
 async def measure_fan_out(

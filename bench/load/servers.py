@@ -75,6 +75,7 @@ class Server:
         self.log_path: Path | None = None
         self.seen_processes = 0  # the tree's size when it was last measured, or stopped
         self.extensions = ""  # what the server accepted of the clients' offer (deflate)
+        self.suspect = False  # a check failed: keep the log, it may say why
 
     # What differs per server.
 
@@ -196,6 +197,10 @@ class Server:
         if self.log_path is not None:
             if keep_log:
                 print(f"{self.name}'s log: {self.log_path}\n{self.tail()}", file=sys.stderr)
+            elif self.suspect:
+                print(
+                    f"{self.name}'s log, kept as a check failed: {self.log_path}", file=sys.stderr
+                )
             else:
                 self.log_path.unlink(missing_ok=True)
 
