@@ -40,6 +40,22 @@ class AroundPage:
     history_limited: bool = False
 
 
+@dataclass(frozen=True)
+class Hit:
+    """A search result (chat.search): the message, with author and room loaded."""
+
+    message: Message
+    highlight: str  # HTML: the escaped text with only <mark> elements added
+
+
+@dataclass(frozen=True)
+class Results:
+    """A page of search results, newest first."""
+
+    hits: list[Hit]
+    next_cursor: str | None  # given back as `cursor` for the next (older) page
+
+
 class BadFrame(Exception):
     def __init__(self, detail: str, client_id: str | None = None, code: str = "bad_frame"):
         super().__init__(detail)
@@ -234,6 +250,20 @@ def around_payload(page: AroundPage, room_slug: str) -> dict[str, Any]:
 
 def around_frame(page: AroundPage, room_slug: str) -> dict[str, Any]:
     return {"type": "history", **around_payload(page, room_slug)}
+
+
+def search_payload(found: Results) -> dict[str, Any]:
+    """An answer of GET /api/search/: each hit as MSG with its highlight, and the cursor."""
+    return {
+        "results": [
+            {
+                "message": message_payload(hit.message, hit.message.room.slug),
+                "highlight": hit.highlight,
+            }
+            for hit in found.hits
+        ],
+        "next": found.next_cursor,
+    }
 
 
 def message_edited_frame(message: Message, room_slug: str) -> dict[str, Any]:

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.utils import timezone
 
+from chat.frames import Hit, Results
 from chat.models import Message, Room, RoomBan
 
 # How many of the newest readable messages a search checks one by one before it turns to the
@@ -49,18 +49,6 @@ _WHOLE = f"{_MARKERS}, HighlightAll=true"
 _FRAGMENTS = (
     f'{_MARKERS}, MaxWords=35, MinWords=15, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "'
 )
-
-
-@dataclass(frozen=True)
-class Hit:
-    message: Message  # with author and room loaded
-    highlight: str  # HTML: the escaped text with only <mark> elements added
-
-
-@dataclass(frozen=True)
-class Results:
-    hits: list[Hit]
-    next_cursor: str | None  # give it back as `cursor` for the next (older) page
 
 
 def search_messages(

@@ -1,4 +1,5 @@
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -10,6 +11,7 @@ from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chat import frames, search, services
+from chat.converters import RoomSlugConverter
 from chat.forms import RoomForm, RoomSearchForm
 from chat.models import Room
 from chat.validators import Invalid, parse_cursor, parse_limit, parse_query, parse_seq
@@ -144,6 +146,9 @@ def search_api(request: HttpRequest) -> JsonResponse:
     room = None
     if query.get("room"):
         try:
+            # A slug no room can have (a NUL, a space) is no room, as in the room URLs.
+            if not re.fullmatch(RoomSlugConverter.regex, query["room"]):
+                raise Room.DoesNotExist
             room = services.room_for_user(query["room"], request.user)
         except Room.DoesNotExist:
             return _json_error(404, "no_such_room", "No such room.")
@@ -161,14 +166,7 @@ def search_api(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         logger.exception("Search failed")
         return _json_error(503, "unavailable", "The database is unavailable; try again shortly.")
-    results = [
-        {
-            "message": frames.message_payload(hit.message, hit.message.room.slug),
-            "highlight": hit.highlight,
-        }
-        for hit in found.hits
-    ]
-    return JsonResponse({"results": results, "next": found.next_cursor})
+    return JsonResponse(frames.search_payload(found))
 
 
 def _query_int(query: QueryDict, name: str) -> int | str | None:

@@ -70,4 +70,6 @@ def test_a_bad_search_is_a_400_and_signed_out_a_401(client, alice, room):
         response = client.get(URL, query)
         assert response.status_code == 400, query
         assert response.json()["code"] == "bad_request"
-    assert client.get(URL, {"q": "x", "room": "nowhere"}).json()["code"] == "no_such_room"
+    for slug in ("nowhere", "a\x00b", "a b"):
+        response = client.get(URL, {"q": "x", "room": slug})
+        assert (response.status_code, response.json()["code"]) == (404, "no_such_room")
