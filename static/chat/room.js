@@ -576,4 +576,6 @@ if (root.dataset.readOnly) setBlock("readOnly", root.dataset.readOnly);
 restricted(JSON.parse(document.getElementById("current-restriction").textContent));
 if (targetSeq === null || !log.highlight(targetSeq)) log.scrollToBottom();
 if (hasOlder && log.scroller.scrollHeight <= log.scroller.clientHeight) loadOlder();
+// A page too short to scroll could never reach the live end by scrolling.
+if (detached && log.scroller.scrollHeight <= log.scroller.clientHeight) loadNewer();
 socket.start();
