@@ -166,15 +166,16 @@ export class MessageLog {
       if (!Number.isNaN(when.getTime())) edited.title = `Edited ${FULL.format(when)}`;
       meta.append(" ", edited);
     }
+    meta.append(this.actions(message, own));
     const body = userText("div", "body");
     body.append(renderBody(message.body ?? ""));
-    node.append(meta, body, this.actions(message, own));
+    node.append(meta, body);
     return node;
   }
 
   // What one can do with a message: link to it, and edit or delete one's own (own.js).
   actions(message, own) {
-    const actions = element("div", "actions");
+    const actions = element("span", "msg-actions");
     if (this.permalink) {
       const link = element("a", "permalink", "Copy link");
       link.href = this.permalink(message.seq);

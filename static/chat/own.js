@@ -76,7 +76,7 @@ export class MessageActions {
     problem.setAttribute("role", "alert");
     form.append(box, save, " ", cancel, problem);
     node.querySelector(".body").hidden = true;
-    node.querySelector(".actions").hidden = true;
+    node.querySelector(".msg-actions").hidden = true;
     node.append(form);
     box.focus();
     box.setSelectionRange(box.value.length, box.value.length);
@@ -100,7 +100,7 @@ export class MessageActions {
     node.querySelector("form.edit")?.remove();
     const body = node.querySelector(".body");
     if (body) body.hidden = false;
-    const actions = node.querySelector(".actions");
+    const actions = node.querySelector(".msg-actions");
     if (actions) actions.hidden = false;
     node.focus?.();
   }
