@@ -133,3 +133,22 @@ async def test_mute_lock_and_hide_refuse_and_ban_disconnects(alice, room, modera
     assert frame["code"] == 4403
     stored = await database_sync_to_async(Message.objects.get)(pk=sent["id"])
     assert stored.body == "text"
+
+
+async def test_malformed_edits_and_deletes_are_bad_frames(alice, room, connect):
+    socket = await connect(alice)
+    for frame, client_id in [
+        ({"type": "message.edit", "id": 1, "body": "x"}, None),
+        ({"type": "message.edit", "id": "1", "body": "x", "client_id": "e1"}, "e1"),
+        ({"type": "message.edit", "id": True, "body": "x", "client_id": "e2"}, "e2"),
+        ({"type": "message.edit", "id": 1, "body": 5, "client_id": "e3"}, "e3"),
+        ({"type": "message.delete", "id": 0}, None),
+        ({"type": "message.delete", "id": 1, "client_id": "no spaces"}, None),
+    ]:
+        await socket.send_json_to(frame)
+        answer = await socket.receive_json_from(timeout=5)
+        assert (answer["type"], answer["code"], answer["client_id"]) == (
+            "error",
+            "bad_frame",
+            client_id,
+        ), frame
