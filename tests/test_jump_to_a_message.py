@@ -86,3 +86,15 @@ async def test_the_history_frame_answers_around_seq_alike(alice, room, connect):
     await socket.send_json_to({"type": "history", "around_seq": 15, "before_seq": 3})
     refused = await socket.receive_json_from(timeout=5)
     assert refused["type"] == "error" and refused["code"] == "bad_frame"
+
+
+def test_the_room_page_opens_on_a_seq_and_ignores_a_bad_one(hundred):
+    def initial(query: str) -> dict:
+        response = hundred.get(f"/chat/general/{query}")
+        assert response.status_code == 200
+        return response.context["history"]
+
+    assert [m["seq"] for m in initial("?seq=30")["messages"]] == list(range(6, 56))
+    assert initial("?seq=30")["has_more_after"] is True
+    for bad in ("?seq=abc", "?seq=-1", "?seq=99999999999999999999999", ""):
+        assert [m["seq"] for m in initial(bad)["messages"]] == list(range(51, 101)), bad
