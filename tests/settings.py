@@ -18,7 +18,7 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 os.environ.setdefault("DATABASE_POOL_TIMEOUT", "2")
 
 from project.settings import *  # noqa: F403
-from project.settings import ALLOWED_HOSTS, CHANNEL_LAYERS, DATABASES, STORAGES
+from project.settings import ALLOWED_HOSTS, CHANNEL_LAYERS, DATABASES, INSTALLED_APPS, STORAGES
 
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -32,3 +32,6 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The browser tests' server outlives the flushes between tests: tests/browser/apps.py.
+if os.environ.get("PARLEY_SERVER_UNDER_TEST"):
+    INSTALLED_APPS = [*INSTALLED_APPS, "tests.browser.apps.ServerUnderTestConfig"]

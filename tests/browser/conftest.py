@@ -88,6 +88,8 @@ def _server(
         # with the same pks out of these pages.
         "CHANNEL_LAYER_PREFIX": f"parley-browser-{os.getpid()}",
         "PYTHONUNBUFFERED": "1",
+        # Content types are not cached in the server: tests/browser/apps.py.
+        "PARLEY_SERVER_UNDER_TEST": "1",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     server = LiveServer(_free_port(), env, tmp_path_factory.mktemp("server") / "server.log")
