@@ -12,12 +12,19 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from accounts.websocket import SessionAuthMiddleware  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
+from ops.endpoints import OpsEndpoints  # noqa: E402
+from ops.logs import RequestContext  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            SessionAuthMiddleware(URLRouter(websocket_urlpatterns))
-        ),
-    }
+# Health and metrics first, outside the request logging and Django (ops/endpoints.py).
+application = OpsEndpoints(
+    RequestContext(
+        ProtocolTypeRouter(
+            {
+                "http": django_asgi_app,
+                "websocket": AllowedHostsOriginValidator(
+                    SessionAuthMiddleware(URLRouter(websocket_urlpatterns))
+                ),
+            }
+        )
+    )
 )

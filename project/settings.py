@@ -7,6 +7,8 @@ read here is documented in `.env.example`.
 
 from pathlib import Path
 
+from pythonjsonlogger.core import RESERVED_ATTRS as JSON_LOG_RESERVED_ATTRS
+
 from project.env import (
     ImproperlyConfiguredEnv,
     database_from_url,
@@ -16,7 +18,7 @@ from project.env import (
     env_list,
     env_str,
     load_dotenv,
-    redis_url,
+    redis_urls,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -113,10 +115,14 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: the channel layer and Celery's broker when REDIS_URL is set.
-REDIS_URL = redis_url("REDIS_URL")
+# Redis: the channel layer and Celery's broker when REDIS_URL is set. REDIS_URL may list
+# several servers, comma-separated: the channel layer shards its groups over all of them (by
+# a consistent hash of the group name, so every process picks the same server for a room),
+# and Celery uses the first (docs/deploy.md).
+REDIS_URLS = redis_urls("REDIS_URL")
+REDIS_URL = REDIS_URLS[0] if REDIS_URLS else ""
 CHANNEL_LAYER_PREFIX = env_str("CHANNEL_LAYER_PREFIX", "parley")
-if REDIS_URL:
+if REDIS_URLS:
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub fans a group message out in-process, never drops it for capacity, and
@@ -125,7 +131,7 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 defaults socket_timeout to 5 s, which kills idle subscriptions
                 # (channels_redis#422); None keeps them open.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [{"address": url, "socket_timeout": None} for url in REDIS_URLS],
                 "prefix": CHANNEL_LAYER_PREFIX,
             },
         }
@@ -238,11 +244,45 @@ CHAT_MAX_PAGE_SIZE = 200
 # client that stops reading costs the server at most this much.
 CHAT_SOCKET_BUFFER_BYTES = env_int("CHAT_SOCKET_BUFFER_BYTES", 1_048_576, minimum=1024)
 
+# Operations (docs/deploy.md). Prometheus: every web and Celery process of this machine
+# writes its metrics to files here, and /metrics adds them up; METRICS_TOKEN is the bearer
+# token /metrics asks for (empty: /metrics answers 404).
+METRICS_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+# Logs: one line per event on stderr, `plain` text or `json` (one object per line), each
+# with the request id, client address, user id and room it concerns (ops/logs.py).
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "ops.logs.ContextFilter"},
+        "without_server_socket_lines": {"()": "ops.logs.WithoutServerSocketLines"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # `context` is the plain format's suffix; the JSON line has the fields themselves.
+            "reserved_attrs": [*JSON_LOG_RESERVED_ATTRS, "context"],
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "uvicorn.error": {"filters": ["without_server_socket_lines"]},
+    },
 }
+# Celery sets up logging of its own unless told not to: in JSON mode its lines go through
+# the handler above instead, so a worker logs JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
