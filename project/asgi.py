@@ -1,8 +1,12 @@
+import logging
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+# Python warnings become log lines like any other (one JSON object each with LOG_FORMAT=json)
+# instead of raw text on stderr.
+logging.captureWarnings(True)
 
 # Django must be set up before anything imports models, consumers included.
 django_asgi_app = get_asgi_application()

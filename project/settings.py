@@ -266,8 +266,9 @@ LOGGING = {
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            # `context` is the plain format's suffix; the JSON line has the fields themselves.
-            "reserved_attrs": [*JSON_LOG_RESERVED_ATTRS, "context"],
+            # `context` is the plain format's suffix (the JSON line has the fields themselves),
+            # and uvicorn's `color_message` its message again with terminal colours.
+            "reserved_attrs": [*JSON_LOG_RESERVED_ATTRS, "context", "color_message"],
         },
     },
     "handlers": {
