@@ -18,6 +18,10 @@ ORIGIN = "http://localhost"  # in ALLOWED_HOSTS, as a browser on the site sends 
 FRAME_SECONDS = 10.0
 
 
+class ResumeUnavailable(Exception):
+    """The server answered a resume with an error (the database was unavailable)."""
+
+
 class RoomSocket:
     """One WebSocket to /ws/chat/<slug>/. Live `message` frames that arrive while waiting for
     something else are kept in `live`, by seq."""
@@ -81,7 +85,7 @@ class RoomSocket:
             elif frame["type"] == "resumed":
                 return messages
             elif frame["type"] == "error":
-                raise AssertionError(f"resume failed: {frame}")
+                raise ResumeUnavailable(frame["detail"])
 
     async def heard(self, seq: int, within: float = FRAME_SECONDS) -> dict[str, Any]:
         """The live message with this seq, waiting for it if it has not come yet."""

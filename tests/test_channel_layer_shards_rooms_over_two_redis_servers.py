@@ -38,9 +38,7 @@ def test_rooms_on_either_redis_server_deliver_across_two_processes(alice, bob, t
         redis = [processes.redis(), processes.redis()]
         rooms = rooms_one_per_shard(alice, processes.prefix)
         servers = processes.parley(count=2, redis_urls=[r.url for r in redis])
-        asyncio.run(
-            chat_in_both(servers, redis, rooms, session_cookie(alice), session_cookie(bob))
-        )
+        asyncio.run(chat_in_both(servers, redis, rooms, session_cookie(alice), session_cookie(bob)))
 
 
 async def chat_in_both(
