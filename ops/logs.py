@@ -209,5 +209,11 @@ class SocketEvents:
         try:
             await self.app(scope, receiving, sending)
         finally:
-            if opened:  # the app ended without a disconnect (an error): still not open
+            if opened:
+                # The app ended before reading the disconnect: a write found the socket gone
+                # (the client vanished, or the server closed it with 1012 on SIGTERM).
                 metrics.socket_closed()
+                seconds = round(time.monotonic() - started, 1)
+                socket_logger.info(
+                    "socket closed during a write after %ss", seconds, extra={"seconds": seconds}
+                )
