@@ -9,6 +9,7 @@ import asyncio
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -149,6 +150,15 @@ class Participant:
         while up_to + 1 in self.seen:
             up_to += 1
         self.seen.update(await socket.resume(up_to))
+
+
+async def eventually(condition: Callable[[], bool], within: float = FRAME_SECONDS) -> None:
+    """Return once `condition()` holds, checking every 10 ms; TimeoutError after `within`."""
+    for _ in range(int(within / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise TimeoutError(f"not true within {within}s")
 
 
 def get_json(url: str, cookie: bytes | None = None, **headers: str) -> tuple[int, Any]:

@@ -13,7 +13,7 @@ from accounts.models import User
 from chat.models import Message
 from tests.conftest import session_cookie
 from tests.processes import ParleyServer, Processes
-from tests.room_client import Participant
+from tests.room_client import Participant, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,8 +52,7 @@ async def burst_with_a_kill(victim: ParleyServer, participants: list[Participant
         asyncio.create_task(p.send_burst(PER_PERSON, pause=0.01, within=60)) for p in participants
     ]
     # Mid-burst: once a quarter of the messages are acked.
-    async with asyncio.timeout(30):
-        while sum(len(p.acked) for p in participants) < len(participants) * PER_PERSON // 4:
-            await asyncio.sleep(0.01)
+    quarter = len(participants) * PER_PERSON // 4
+    await eventually(lambda: sum(len(p.acked) for p in participants) >= quarter, within=30)
     await asyncio.to_thread(victim.kill)
     await asyncio.gather(*bursts)

@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 from chat.models import Message
 from tests.conftest import session_cookie
 from tests.processes import ParleyServer, Processes
-from tests.room_client import Participant, RoomSocket
+from tests.room_client import Participant, RoomSocket, eventually
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,9 +79,7 @@ async def burst_then_sigterm(server: ParleyServer, cookies: list[bytes]) -> list
         await RoomSocket.open(server.ws_url, "general", cookies[n % 2]) for n in range(SOCKETS)
     ]
     running = [asyncio.create_task(b.run(s)) for b, s in zip(bursts, sockets, strict=True)]
-    async with asyncio.timeout(20):
-        while sum(len(b.acked) for b in bursts) < SOCKETS * PER_SOCKET // 5:
-            await asyncio.sleep(0.005)
+    await eventually(lambda: sum(len(b.acked) for b in bursts) >= SOCKETS * PER_SOCKET // 5)
     server.terminate()
     async with asyncio.timeout(20):
         await asyncio.gather(*running)
