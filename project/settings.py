@@ -245,9 +245,10 @@ CHAT_MAX_PAGE_SIZE = 200
 CHAT_SOCKET_BUFFER_BYTES = env_int("CHAT_SOCKET_BUFFER_BYTES", 1_048_576, minimum=1024)
 
 # Operations (docs/deploy.md). Prometheus: every web and Celery process of this machine
-# writes its metrics to files here, and /metrics adds them up; METRICS_TOKEN is the bearer
-# token /metrics asks for (empty: /metrics answers 404).
-METRICS_DIR = Path(env_str("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "metrics")))
+# writes its metrics to files here (project/serve.py and project/celery.py point
+# PROMETHEUS_MULTIPROC_DIR at it), and /metrics adds them up; METRICS_TOKEN is the bearer
+# token /metrics asks for (empty: /metrics answers 404). A relative path starts from here.
+METRICS_DIR = BASE_DIR / env_str("PARLEY_METRICS_DIR", str(VAR_DIR / "metrics"))
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # Logs: one line per event on stderr, `plain` text or `json` (one object per line), each
