@@ -158,7 +158,9 @@ class SocketEvents:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from chat import metrics  # after Django is set up
+        # Not at the top: settings' LOGGING imports this module, and prometheus_client must
+        # not be imported before project/serve.py has chosen its directory.
+        from chat import metrics
 
         user = scope.get("user")
         user_id_var.set(user.pk if user is not None and user.is_authenticated else None)

@@ -28,7 +28,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 MAX_INCOMING_FRAME_BYTES = 64 * 1024
 # uvicorn pings every socket this often and closes one whose pong does not come within the
 # same time: a vanished client costs at most ~40 s. The proxy's idle timeout must be longer
-# than the interval (deploy/nginx.conf), or it would cut quiet but healthy sockets.
+# than the interval (deploy/nginx.conf.template), or it would cut quiet but healthy sockets.
 WS_PING_SECONDS = 20.0
 
 
@@ -40,13 +40,12 @@ def main() -> None:
 
     from ops import prometheus
 
+    # Before anything imports prometheus_client (ops/prometheus.py). Reading the settings
+    # here also checks them once, before any worker starts.
+    prometheus.use_directory(settings.METRICS_DIR)
     # Workers configure Django's logging as they load the app; this process (the supervisor
     # of several workers) logs their deaths and restarts, in the same format.
     configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
-
-    # Before any worker imports prometheus_client (ops/prometheus.py); this also checks the
-    # settings once, in this process, before workers start.
-    prometheus.use_directory(settings.METRICS_DIR)
     one_per_core = os.cpu_count() or 1
     uvicorn.run(
         "project.asgi:application",
