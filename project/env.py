@@ -134,3 +134,14 @@ def redis_url(name: str) -> str:
     if url and urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
         raise ImproperlyConfiguredEnv(f"{name} must start with redis:// or rediss://, not {url!r}")
     return url
+
+
+def redis_urls(name: str) -> list[str]:
+    """One Redis URL or several, comma-separated; each must be a redis:// URL."""
+    urls = env_list(name, [])
+    for url in urls:
+        if urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+            raise ImproperlyConfiguredEnv(
+                f"{name} must start with redis:// or rediss://, not {url!r}"
+            )
+    return urls

@@ -79,6 +79,8 @@ socket.addEventListener("statechange", ({ detail: { state, code } }) => {
     showStatus("reconnecting", "Back online. Reconnecting…");
   } else if (state === "waiting" && code === 1013) {
     showStatus("reconnecting", "The server is busy. Reconnecting…");
+  } else if (state === "waiting" && code === 1012) {
+    showStatus("reconnecting", "The server is restarting. Reconnecting…");
   } else if (state === "waiting") {
     showStatus("reconnecting", "Connection lost. Reconnecting…");
   }
