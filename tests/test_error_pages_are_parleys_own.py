@@ -36,7 +36,7 @@ def test_an_unknown_room_offers_to_create_it_and_the_offer_works(
     assert response.status_code == 404
     html = response.content.decode()
     assert_in_layout(html)
-    assert "There is no room “<span dir=\"auto\">tea-room</span>” yet" in html
+    assert 'There is no room “<span dir="auto">tea-room</span>” yet' in html
     assert 'action="/"' in html and 'name="csrfmiddlewaretoken"' in html
     assert 'value="tea room"' in html
 
