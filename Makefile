@@ -59,8 +59,9 @@ bench: install
 bench-admin: install
 	$(BIN)/python bench/admin_changelist.py
 
+# Parley beside two reference servers; BENCH_ARGS="--help" lists every count and duration.
 bench-load: install
-	$(BIN)/python bench/chat_load.py
+	$(BIN)/python -m bench.load $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var node_modules

@@ -19,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections import defaultdict
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
+from websockets.exceptions import InvalidState
 
 from chat.frames import encode
 from chat.models import Room
@@ -73,6 +75,18 @@ async def send_to_room(room: Room, frame: dict[str, Any]) -> bool:
     return await publish(room.group_name, frame_event(room.group_name, frame))
 
 
+_publishing: set[asyncio.Task[bool]] = set()
+
+
+def send_to_room_soon(room: Room, frame: dict[str, Any]) -> None:
+    """Publish in the background: the caller (a socket that just acked a send) goes on to its
+    next frame instead of waiting a Redis round trip. Publishes from one process still go
+    out in the order they were asked for (the layer sends them over one connection)."""
+    task = asyncio.create_task(send_to_room(room, frame))
+    _publishing.add(task)
+    task.add_done_callback(_publishing.discard)
+
+
 def send_to_room_on_commit(room: Room, frame: dict[str, Any]) -> None:
     """From synchronous code (admin, commands, tasks): send once the transaction commits, so
     sockets never hear of a change that was rolled back."""
@@ -84,6 +98,78 @@ def tell_person_on_commit(user_id: int, event: dict[str, Any]) -> None:
     """Once committed, hand `event` to every socket of user `user_id`, on every process."""
     event = {**event, "group": PEOPLE_GROUP, "user_id": user_id}
     transaction.on_commit(lambda: async_to_sync(publish)(PEOPLE_GROUP, event))
+
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class Outbox:
+    """A socket's queue of room frames, written in order without ever blocking the hub.
+
+    While the connection takes data (its transport is not pushing back), a frame is written
+    at once, with no task per frame: `write_now` does what the server's own `send` would.
+    Otherwise frames queue, one task drains them through the ASGI `send` (which waits for the
+    client), and once more than `limit` bytes wait, `on_overflow` is called and the queue is
+    dropped: a client that stops reading costs the server a bounded amount of memory.
+    """
+
+    def __init__(self, send: Send, limit: int, on_overflow: Callable[[], None]) -> None:
+        self.send = send
+        self.limit = limit
+        self.on_overflow = on_overflow
+        self.write_now = direct_writer(send)
+        self.queued: deque[str] = deque()
+        self.queued_bytes = 0
+        self.draining: asyncio.Task[None] | None = None
+
+    def put(self, text: str) -> None:
+        if self.draining is None and self.write_now is not None and self.write_now(text):
+            return
+        self.queued.append(text)
+        self.queued_bytes += len(text)
+        if self.queued_bytes > self.limit:
+            self.queued.clear()
+            self.queued_bytes = 0
+            self.on_overflow()
+            return
+        if self.draining is None:
+            self.draining = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self.queued:
+                text = self.queued.popleft()
+                self.queued_bytes -= len(text)
+                await self.send({"type": "websocket.send", "text": text})
+        except Exception:
+            self.queued.clear()  # the client is gone; its disconnect follows
+        finally:
+            self.draining = None
+
+
+def direct_writer(send: Send) -> Callable[[str], bool] | None:
+    """For uvicorn's sans-I/O websockets protocol (project/serve.py): a function that writes a
+    text frame at once and returns True, or returns False when the transport is pushing
+    back or closing. It does exactly what that protocol's `send` does for a text frame on a
+    writable connection; skipping the coroutine and the task around it halved the CPU of a
+    fan-out (docs/performance.md). None for any other server: frames then go through `send`.
+    """
+    protocol = getattr(send, "__self__", None)
+    if type(protocol).__name__ != "WebSocketsSansIOProtocol":
+        return None
+    connection, transport, writable = protocol.conn, protocol.transport, protocol.writable
+
+    def write_now(text: str) -> bool:
+        if not writable.is_set() or protocol.close_sent or transport.is_closing():
+            return False
+        try:
+            connection.send_text(text.encode())
+        except InvalidState:
+            return False  # closing: the ASGI path reports the disconnect
+        transport.write(b"".join(connection.data_to_send()))
+        return True
+
+    return write_now
 
 
 class Hub:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
@@ -22,7 +21,7 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from chat import frames, posting, services
-from chat.broadcast import Hub, get_hub, send_to_room
+from chat.broadcast import Hub, Outbox, get_hub, send_to_room_soon
 from chat.frames import BadFrame, HistoryRequest, ResumeRequest, SendRequest, parse_frame
 from chat.models import Message, Room, RoomBan
 
@@ -83,9 +82,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.refuse(CLOSE_NOT_SIGNED_IN)
             return
         self.user_id = user.pk
-        self.outbox: deque[str] = deque()
-        self.outbox_bytes = 0
-        self.writer: asyncio.Task[None] | None = None
         try:
             room = await find_room(self.scope["url_route"]["kwargs"]["slug"])
         except Room.DoesNotExist:
@@ -119,6 +115,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Frames published between the join and here are dropped; the client's resume, sent
         # once it sees the socket open, reads them from the database.
         await self.accept()
+        self.outbox = Outbox(
+            self.base_send,
+            limit=settings.CHAT_SOCKET_BUFFER_BYTES,
+            on_overflow=lambda: self.close_soon(CLOSE_TOO_SLOW),
+        )
         self.admitted = True
 
     async def refuse(self, code: int) -> None:
@@ -185,7 +186,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 client_id=request.client_id,
                 created_at=saved.created_at,
             )
-            await send_to_room(self.room, frames.message_frame(message, self.room.slug))
+            send_to_room_soon(self.room, frames.message_frame(message, self.room.slug))
 
     def check_not_muted(self) -> None:
         if self.restriction_kind != RoomBan.Kind.MUTE:
@@ -226,30 +227,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     # Delivery from the hub: never blocks the hub, whatever the client does.
 
     def deliver(self, text: str) -> None:
-        """Queue a frame of the room. A socket whose client stopped reading is closed (4408,
-        reconnect and resume) once its queue passes CHAT_SOCKET_BUFFER_BYTES."""
-        if not self.admitted:
-            return
-        self.outbox.append(text)
-        self.outbox_bytes += len(text)
-        if self.outbox_bytes > settings.CHAT_SOCKET_BUFFER_BYTES:
-            self.outbox.clear()
-            self.outbox_bytes = 0
-            self.close_soon(CLOSE_TOO_SLOW)
-            return
-        if self.writer is None:
-            self.writer = asyncio.create_task(self.write_outbox())
-
-    async def write_outbox(self) -> None:
-        try:
-            while self.outbox:
-                text = self.outbox.popleft()
-                self.outbox_bytes -= len(text)
-                await self.base_send({"type": "websocket.send", "text": text})
-        except Exception:
-            self.outbox.clear()  # the client is gone; the disconnect follows
-        finally:
-            self.writer = None
+        """A frame of the room, from the hub. A socket whose client stopped reading is closed
+        (4408: reconnect and resume) once CHAT_SOCKET_BUFFER_BYTES of frames wait for it."""
+        if self.admitted:
+            self.outbox.put(text)
 
     def handle_event(self, event: dict[str, Any]) -> None:
         """An event about this socket's person (see chat.broadcast.tell_person_on_commit)."""

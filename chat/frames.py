@@ -10,17 +10,24 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chat.models import Message, Room, RoomBan, iso_utc
 from chat.validators import MAX_SEQ as MAX_SEQ  # re-exported: frames' public names stay
 from chat.validators import Invalid, parse_limit, parse_seq
 from chat.validators import is_whole_number as is_whole_number
 
-if TYPE_CHECKING:
-    from chat.services import Page
-
 CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of a room's history, oldest first, as `history` frames and the API carry it."""
+
+    messages: list[Message]
+    has_more: bool
+    # Older messages existed but retention deleted them (only on pages walking back).
+    history_limited: bool = False
 
 
 class BadFrame(Exception):

@@ -32,8 +32,17 @@ from typing import Any
 import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.models import F
 from django.utils import timezone
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
@@ -73,8 +82,6 @@ _room = Room._meta.db_table
 
 
 def _post_sql() -> str:
-    from django.contrib.auth import get_user_model
-
     user_table = get_user_model()._meta.db_table
     return f"""
 WITH draft AS (
@@ -286,15 +293,45 @@ async def post(room: Room, author: AbstractBaseUser, body: str, client_id: str) 
 
 
 def _commit_one_on_database_thread(room: Room, draft: Draft) -> Outcome:
-    from django.db import close_old_connections
-
-    from chat import services
-
     close_old_connections()
     try:
-        return services.commit_with_orm(room, draft)
+        return commit_with_orm(room, draft)
     finally:
         close_old_connections()
+
+
+def commit_with_orm(room: Room, draft: Draft) -> Outcome:
+    """What the batch statement does, for one message, on a database without it (SQLite,
+    the embedded default). The room's row lock serialises posters."""
+    with transaction.atomic():
+        locked = (
+            Room.objects.select_for_update()
+            .only("last_seq", "is_locked", "is_archived")
+            .get(pk=room.pk)
+        )
+        existing = Message.objects.filter(
+            room=room, author_id=draft.author_id, client_id=draft.client_id
+        ).first()
+        if existing is not None:
+            return Saved(existing.id, existing.seq, existing.created_at, created=False)
+        if not get_user_model().objects.filter(pk=draft.author_id, is_active=True).exists():
+            return InactiveAuthor()
+        if locked.is_locked or locked.is_archived:
+            return RoomReadOnly()
+        now = timezone.now()
+        seq = locked.last_seq + 1
+        Room.objects.filter(pk=room.pk).update(
+            last_seq=seq, message_count=F("message_count") + 1, last_activity_at=now
+        )
+        message = Message.objects.create(
+            room=room,
+            seq=seq,
+            author_id=draft.author_id,
+            body=draft.body,
+            client_id=draft.client_id,
+            created_at=now,
+        )
+    return Saved(message.id, seq, now, created=True)
 
 
 async def close_pools() -> None:

@@ -22,9 +22,8 @@ from django.utils.timesince import timeuntil
 
 from chat import frames, posting
 from chat.broadcast import send_to_room_on_commit, tell_person_on_commit
+from chat.frames import Page
 from chat.models import Message, Room, RoomBan, iso_utc
-
-User = get_user_model()
 
 logger = logging.getLogger(__name__)
 
@@ -42,14 +41,6 @@ class Rejected(Exception):
 class Posted:
     message: Message
     created: bool  # False when the same author and client_id had already posted it
-
-
-@dataclass(frozen=True)
-class Page:
-    messages: list[Message]
-    has_more: bool
-    # Older messages existed but retention deleted them (only on pages walking back).
-    history_limited: bool = False
 
 
 def find_room(slug: str) -> Room:
@@ -182,7 +173,7 @@ def post_message(room: Room, author: AbstractBaseUser, body: str, client_id: str
     if posting.uses_group_commit():
         [outcome] = posting.commit_sync(room.pk, [draft])
     else:
-        outcome = commit_with_orm(room, draft)
+        outcome = posting.commit_with_orm(room, draft)
     saved = checked(outcome)
     if not saved.created:
         return Posted(Message.objects.select_related("author").get(pk=saved.id), created=False)
@@ -205,40 +196,6 @@ def checked(outcome: posting.Outcome) -> posting.Saved:
     if isinstance(outcome, posting.InactiveAuthor):
         raise Rejected("not_signed_in", "Your account is no longer active.")
     return outcome
-
-
-def commit_with_orm(room: Room, draft: posting.Draft) -> posting.Outcome:
-    """What posting's batch statement does, for one message on a database without it
-    (SQLite, the embedded default). The room's row lock serialises posters."""
-    with transaction.atomic():
-        locked = (
-            Room.objects.select_for_update()
-            .only("last_seq", "is_locked", "is_archived")
-            .get(pk=room.pk)
-        )
-        existing = Message.objects.filter(
-            room=room, author_id=draft.author_id, client_id=draft.client_id
-        ).first()
-        if existing is not None:
-            return posting.Saved(existing.id, existing.seq, existing.created_at, created=False)
-        if not User.objects.filter(pk=draft.author_id, is_active=True).exists():
-            return posting.InactiveAuthor()
-        if locked.is_locked or locked.is_archived:
-            return posting.RoomReadOnly()
-        now = timezone.now()
-        seq = locked.last_seq + 1
-        Room.objects.filter(pk=room.pk).update(
-            last_seq=seq, message_count=F("message_count") + 1, last_activity_at=now
-        )
-        message = Message.objects.create(
-            room=room,
-            seq=seq,
-            author_id=draft.author_id,
-            body=draft.body,
-            client_id=draft.client_id,
-            created_at=now,
-        )
-    return posting.Saved(message.id, seq, now, created=True)
 
 
 def history_before(room: Room, before_seq: int | None, limit: int) -> Page:

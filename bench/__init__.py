@@ -1,0 +1,1 @@
+"""Parley's benchmarks: `make bench`, `make bench-admin`, `make bench-load` (see docs/)."""

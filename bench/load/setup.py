@@ -1,0 +1,116 @@
+"""Setup: the PostgreSQL databases of the run, and Parley's users, sessions and room.
+
+Each server of a run gets a database of its own on the PostgreSQL at BENCH_POSTGRES,
+dropped first if a killed run left one behind, and dropped again at the end. Parley's is
+migrated with `manage.py migrate` and seeded here, in this process, through Django: one
+user and one signed-in session per socket, written in bulk and encoded exactly as Django's
+login writes them, so every socket of the load is a signed-in browser to Parley.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
+# The databases are <prefix>_load (Parley), <prefix>_tutorial and <prefix>_handwritten; another
+# prefix keeps two runs that share a PostgreSQL server apart.
+DATABASE_PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "parley_bench")
+SECRET_KEY = "bench"
+# The room every scenario talks in (Parley's slug; the references' room name in the URL).
+ROOM = "bench"
+# The environment the bench was started with, before seed() sets Django's variables here:
+# every server starts from this, plus its own variables.
+BASE_ENV: Mapping[str, str] = dict(os.environ)
+
+
+def recreate_database(name: str) -> None:
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def django_migrate(env: Mapping[str, str]) -> None:
+    """`migrate` of the Django project that `env`'s DJANGO_SETTINGS_MODULE names."""
+    subprocess.run(
+        [sys.executable, "-m", "django", "migrate", "--no-input", "--verbosity", "0"],
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
+
+
+def seed_parley(env: Mapping[str, str], users: int) -> list[str]:
+    """Users bench0..bench<users-1>, a signed-in session for each, and the room.
+
+    Returns the session keys, one per user. Passwords are unusable (hashing thousands would
+    take minutes). Django is set up in this process with Parley's settings and `env`.
+    """
+    for name in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "SECRET_KEY", "DEBUG"):
+        os.environ[name] = env[name]
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from chat.models import Room
+
+    user_model = get_user_model()
+    password = make_password(None)
+    people = user_model.objects.bulk_create(
+        [
+            user_model(username=f"bench{i}", email=f"bench{i}@example.com", password=password)
+            for i in range(users)
+        ],
+        batch_size=1000,
+    )
+    Room.objects.create(name="Bench", slug=ROOM, created_by=people[0])
+    store = SessionStore()
+    expires = timezone.now() + timedelta(days=1)
+    sessions = [
+        Session(
+            session_key=get_random_string(32, VALID_KEY_CHARS),
+            session_data=store.encode(
+                {
+                    SESSION_KEY: str(person.pk),
+                    BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                    HASH_SESSION_KEY: person.get_session_auth_hash(),
+                }
+            ),
+            expire_date=expires,
+        )
+        for person in people
+    ]
+    Session.objects.bulk_create(sessions, batch_size=1000)
+    connection.close()
+    connection.close_pool()
+    return [session.session_key for session in sessions]
