@@ -56,7 +56,9 @@ export class Announcer {
   }
 
   // The connection line of the page changed. The first "Connected" of a page load is what
-  // a person expects and is not read out; a loss, and getting back, are.
+  // a person expects and is not read out; a loss, and getting back, are, once each: while
+  // the page stays in one state (reconnecting through several attempts, whatever each one
+  // says), nothing more is read out.
   connection(state, text) {
     if (state === "connected" && !this.connectedOnce) {
       this.connectedOnce = true;
@@ -64,7 +66,7 @@ export class Announcer {
       return;
     }
     if (!this.connectedOnce && state === "connecting") return;
-    if (state === this.lastConnection && this.status.textContent === text) return;
+    if (state === this.lastConnection) return;
     this.lastConnection = state;
     this.state(state === "connected" ? "Connected again." : text);
   }

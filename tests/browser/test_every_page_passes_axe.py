@@ -1,6 +1,7 @@
 """axe-core finds nothing, at any impact, on any page Parley renders: the account pages
 (log in, sign up, password change and reset, log out), the index (with a flash message),
-a room with messages and an empty one, and the 403, 404 and 500 pages; at a desktop's and a
+a room with messages (and with the character count showing) and an empty one, and the 403,
+404 and 500 pages; at a desktop's and a
 phone's size, in the light and the dark scheme."""
 
 from __future__ import annotations
@@ -101,6 +102,12 @@ def test_no_page_has_an_axe_violation(
         lines = violations(visitor)
         if lines:
             found[rooms[name].get_absolute_url()] = lines
+    # The room with the character count showing, near the limit.
+    visitor.get_by_label("Message", exact=True).fill("a" * 3900)
+    expect(visitor.locator("#composer-count")).to_be_visible()
+    lines = violations(visitor)
+    if lines:
+        found["room with the character count"] = lines
 
     assert not found, "axe found:\n" + "\n".join(
         f"{url}\n  " + "\n  ".join(lines) for url, lines in found.items()
