@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
 
 class ImproperlyConfiguredEnv(SystemExit):
     """Stops the process with a one-line message (no traceback)."""
@@ -100,6 +103,20 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     value = env_str(name, default)
     if value not in choices:
         raise ImproperlyConfiguredEnv(f"{name} must be one of {sorted(choices)}, not {value!r}")
+    return value
+
+
+def env_email(name: str, default: str = "") -> str:
+    """An email address (as Django's EmailValidator accepts it), or empty."""
+    value = env_str(name, default)
+    if not value:
+        return value
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ImproperlyConfiguredEnv(
+            f"{name} must be an email address like help@example.com, not {value!r}"
+        ) from None
     return value
 
 

@@ -15,6 +15,7 @@ from project.env import (
     database_from_url,
     env_bool,
     env_choice,
+    env_email,
     env_int,
     env_list,
     env_rate,
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.contact",
             ],
         },
     },
@@ -211,6 +213,9 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parley <parley@localhost>")
+# Where people write when they cannot get into their account: the password-reset pages
+# name it. Empty: those pages ask nobody to "contact us".
+CONTACT_EMAIL = env_email("CONTACT_EMAIL")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -230,6 +235,8 @@ STORAGES = {
 }
 # Serve straight from static/ until collectstatic has run, so `make run` needs no extra step.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+# Files browsers ask for at the site's root whatever the page says (favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "root"
 
 # HTTPS. With DEBUG off each of these is on unless turned off. Behind a proxy that ends TLS
 # (BEHIND_HTTPS_PROXY=1, the proxy sending X-Forwarded-Proto), Django takes the scheme from

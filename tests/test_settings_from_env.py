@@ -91,6 +91,7 @@ def test_urls_select_postgres_and_redis():
         ({"DEBUG": "1", "CHAT_ROOM_CREATE_LIMIT": "10"}, "CHAT_ROOM_CREATE_LIMIT must be COUNT/"),
         ({"DEBUG": "1", "CHAT_ROOM_CREATE_LIMIT": "0/60"}, "CHAT_ROOM_CREATE_LIMIT must be"),
         ({"DEBUG": "1", "CHAT_ROOM_CREATE_LIMIT": "ten/hour"}, "CHAT_ROOM_CREATE_LIMIT must"),
+        ({"DEBUG": "1", "CONTACT_EMAIL": "the office"}, "CONTACT_EMAIL must be an email"),
     ],
 )
 def test_malformed_values_stop_the_start_with_one_line(env, message):

@@ -1,6 +1,11 @@
 // The message log: messages keyed by seq and shown in seq order, followed by this person's
 // messages that the server has not confirmed yet. Chat text only ever reaches the page
 // through textContent, never as HTML.
+//
+// Each message has one element for its whole life: the pending copy typed here becomes the
+// acked copy, then the server's, and a hidden or restored message changes in place. So
+// keyboard focus on a message survives every change, and `onAdded` hears of each message
+// once, when it first joins the log live (pages of history never reach it).
 
 const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const DAY_AND_TIME = new Intl.DateTimeFormat(undefined, {
@@ -42,27 +47,48 @@ function timeElement(iso) {
 }
 
 export class MessageLog {
-  constructor({ scroller, list, edge, pill, me }) {
+  // onAdded(messages): messages that joined the log live, in one batch. onPill(shown): the
+  // "New messages" button appeared or went.
+  constructor({ scroller, list, edge, pill, me, onAdded = () => {}, onPill = () => {} }) {
     this.scroller = scroller;
     this.list = list;
     this.edge = edge;
     this.pill = pill;
     this.me = me;
+    this.onAdded = onAdded;
+    this.onPill = onPill;
     this.seqs = []; // ascending; the seqs rendered in the list
     this.items = new Map(); // seq -> {message, node, provisional}
     this.pending = new Map(); // client_id -> node
 
-    pill.addEventListener("click", () => {
-      this.scrollToBottom();
-      this.list.lastElementChild?.focus?.();
-    });
+    pill.addEventListener("click", () => this.jumpToLatest());
     scroller.addEventListener(
       "scroll",
       () => {
-        if (this.isAtBottom()) this.pill.hidden = true;
+        if (this.isAtBottom()) this.showPill(false);
       },
       { passive: true },
     );
+  }
+
+  showPill(shown) {
+    if (this.pill.hidden === !shown) return;
+    // The button is about to go while it has focus: focus the latest message instead of
+    // letting it fall to the page.
+    if (!shown && this.pill.contains(document.activeElement)) this.latestNode()?.focus();
+    this.pill.hidden = !shown;
+    this.onPill(shown);
+  }
+
+  latestNode() {
+    return this.list.lastElementChild;
+  }
+
+  // Escape, or the "New messages" button: to the bottom, with focus on the latest message
+  // so a screen reader reads it and the arrow keys go on from there.
+  jumpToLatest() {
+    this.scrollToBottom();
+    this.latestNode()?.focus({ preventScroll: true });
   }
 
   has(seq) {
@@ -86,22 +112,35 @@ export class MessageLog {
     const existing = this.items.get(seq);
     if (existing) {
       if (existing.provisional && !provisional) {
-        const node = this.render(message);
-        existing.node.replaceWith(node);
-        this.items.set(seq, { message, node, provisional: false });
+        this.fill(existing.node, message);
+        this.items.set(seq, { message, node: existing.node, provisional: false });
       }
+      // Its pending copy, if one is somehow still shown, is this message.
+      this.removePending(this.ownClientId(message));
       return false;
     }
-    const node = this.render(message);
+    // This person's message, typed here: its pending element becomes the message.
+    const clientId = this.ownClientId(message);
+    const node = this.pending.get(clientId) ?? element("li");
+    this.pending.delete(clientId);
+    this.fill(node, message);
     const index = this.insertionIndex(seq);
     const before =
       index < this.seqs.length
         ? this.items.get(this.seqs[index]).node
         : this.firstPendingNode();
-    this.list.insertBefore(node, before);
+    // Moved only when it is not in place already: moving it would drop its focus.
+    if (node.parentNode !== this.list || node.nextSibling !== before) {
+      this.list.insertBefore(node, before);
+    }
     this.seqs.splice(index, 0, seq);
     this.items.set(seq, { message, node, provisional });
     return true;
+  }
+
+  ownClientId(message) {
+    const own = message.client_id && message.author?.id === this.me.id;
+    return own ? message.client_id : undefined;
   }
 
   insertionIndex(seq) {
@@ -124,41 +163,48 @@ export class MessageLog {
     return null;
   }
 
-  render(message) {
-    if (message.hidden) {
-      // A tombstone: the seq exists, its content is withheld by a moderator.
-      const node = element("li", "msg removed");
-      node.dataset.seq = String(message.seq);
-      node.append(element("div", "body", "This message was hidden by a moderator."));
-      return node;
-    }
-    const own = message.author !== null && message.author?.id === this.me.id;
-    const node = element("li", own ? "msg own" : "msg");
+  // Makes `node` show `message`, whatever it showed before (a pending copy, an earlier
+  // version): the element stays, so focus on it stays.
+  fill(node, message) {
+    delete node.dataset.clientId;
+    delete node.dataset.state;
     node.dataset.seq = String(message.seq);
     node.tabIndex = -1;
+    if (message.hidden) {
+      // A tombstone: the seq exists, its content is withheld by a moderator.
+      node.className = "msg removed";
+      node.replaceChildren(element("div", "body", "This message was hidden by a moderator."));
+      return;
+    }
+    const own = message.author !== null && message.author?.id === this.me.id;
+    node.className = own ? "msg own" : "msg";
     const meta = element("div", "meta");
     const author = message.author
       ? userText("span", "author", message.author.username)
       : element("span", "author gone", "Deleted account");
     meta.append(author, " ", timeElement(message.created_at));
-    node.append(meta, userText("div", "body", message.body));
-    return node;
+    node.replaceChildren(meta, userText("div", "body", message.body));
   }
 
-  // Shows a new version of a message already in the log (hidden, or restored).
+  // Shows a new version of a message already in the log (hidden, or restored), in place.
   replace(message) {
     const existing = this.items.get(message.seq);
     if (!existing) return;
-    const node = this.render(message);
-    existing.node.replaceWith(node);
-    this.items.set(message.seq, { message, node, provisional: false });
+    this.fill(existing.node, message);
+    this.items.set(message.seq, { message, node: existing.node, provisional: false });
   }
 
-  // Takes a message out of the log for good; its seq stays accounted for.
+  // Takes a message out of the log for good; its seq stays accounted for. Focus on it moves
+  // to the message after it (or before it, or the log itself), never to the page.
   remove(seq) {
     const existing = this.items.get(seq);
     if (!existing) return;
-    existing.node.remove();
+    const node = existing.node;
+    if (node.contains(document.activeElement)) {
+      const next = node.nextElementSibling ?? node.previousElementSibling ?? this.scroller;
+      next.focus({ preventScroll: true });
+    }
+    node.remove();
     this.items.delete(seq);
     this.seqs.splice(this.insertionIndex(seq), 1);
   }
@@ -168,6 +214,7 @@ export class MessageLog {
     let node = this.pending.get(entry.clientId);
     if (!node) {
       node = element("li", "msg own pending");
+      node.tabIndex = -1;
       node.dataset.clientId = entry.clientId;
       const meta = element("div", "meta");
       meta.append(userText("span", "author", this.me.username), " ", element("span", "note"));
@@ -201,6 +248,9 @@ export class MessageLog {
   removePending(clientId) {
     const node = this.pending.get(clientId);
     if (!node) return;
+    if (node.contains(document.activeElement)) {
+      (node.previousElementSibling ?? node.nextElementSibling ?? this.scroller).focus();
+    }
     node.remove();
     this.pending.delete(clientId);
   }
@@ -212,21 +262,19 @@ export class MessageLog {
 
   scrollToBottom() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
-    this.pill.hidden = true;
+    this.showPill(false);
   }
 
   // Adds newer messages the way a reader expects: a person at the bottom keeps following
   // the conversation; a person reading further up stays where they are and gets the pill.
   append(messages, { follow = false, provisional = false } = {}) {
     const stick = follow || this.isAtBottom();
-    let added = false;
-    for (const message of messages) {
-      if (this.put(message, { provisional })) added = true;
-    }
+    const added = messages.filter((message) => this.put(message, { provisional }));
+    if (added.length) this.onAdded(added);
     if (stick) {
       this.scrollToBottom();
-    } else if (added) {
-      this.pill.hidden = false;
+    } else if (added.length) {
+      this.showPill(true);
     }
   }
 

@@ -1,5 +1,8 @@
 // The room page: keeps the log in step with the room over the socket of docs/protocol.md,
 // sends what the person types exactly once, and pages back through history on demand.
+import { Announcer } from "./announcer.js";
+import { CharacterCounter } from "./counter.js";
+import { manageFocus } from "./focus.js";
 import { MessageLog } from "./log.js";
 import { ReconnectingSocket } from "./socket.js";
 
@@ -17,12 +20,25 @@ const input = document.getElementById("composer-input");
 const sendButton = composer.querySelector("button[type=submit]");
 const pageSize = Number(root.dataset.pageSize) || 50;
 
+const announcer = new Announcer({
+  messages: document.getElementById("live-messages"),
+  status: document.getElementById("live-status"),
+  me,
+});
 const log = new MessageLog({
   scroller: document.getElementById("log-scroller"),
   list: document.getElementById("chat-log"),
   edge: document.getElementById("log-edge"),
   pill: document.getElementById("new-messages"),
   me,
+  onAdded: (messages) => announcer.newMessages(messages),
+  onPill: (shown) => announcer.newBelow(shown),
+});
+const counter = new CharacterCounter({
+  input,
+  output: document.getElementById("composer-count"),
+  max: Number(composer.dataset.maxChars) || 4000,
+  announce: (text) => announcer.state(text),
 });
 
 // Every seq up to `upTo` is shown, or known not to exist (removed messages leave holes, and
@@ -56,6 +72,7 @@ function showStatus(state, text, link) {
     statusNode.append(" ", a);
   }
   reconnectButton.hidden = state !== "reconnecting";
+  announcer.connection(state, text);
 }
 
 const STOPPED = {
@@ -208,6 +225,8 @@ function setBlock(kind, text) {
   if (text) blocks.set(kind, text);
   else blocks.delete(kind);
   const closed = blocks.size > 0;
+  // A disabled box drops its focus to the page; keep it in the room.
+  if (closed && document.activeElement === input) log.scroller.focus();
   input.disabled = closed;
   sendButton.disabled = closed;
   composerNote.hidden = !closed;
@@ -278,20 +297,18 @@ function flushOutbox() {
   }
 }
 
-// One of this person's messages arrived from the server: its pending copy is done.
+// One of this person's messages arrived from the server: it is no longer waiting to be
+// sent. (The log turns its pending element into the message.)
 function settleOwn(message) {
   if (!message.client_id || message.author?.id !== me.id) return;
-  if (!outbox.has(message.client_id)) return;
   outbox.delete(message.client_id);
-  log.removePending(message.client_id);
 }
 
 function acked(frame) {
   const entry = outbox.get(frame.client_id);
   if (!entry) return;
   outbox.delete(entry.clientId);
-  log.removePending(entry.clientId);
-  // Shown at its seq right away; the broadcast that follows replaces this copy with the
+  // Shown at its seq right away, in its pending element; the broadcast that follows replaces this copy with the
   // server's (which has the real timestamp).
   const message = {
     id: frame.id,
@@ -342,9 +359,14 @@ document.getElementById("chat-log").addEventListener("click", (event) => {
 function submit() {
   const body = input.value.trim();
   if (!body || blocks.size > 0) return;
+  if (counter.isOver) {
+    announcer.state(`Not sent: ${document.getElementById("composer-count").textContent}.`);
+    return;
+  }
   send(body);
   input.value = "";
   fitInput();
+  counter.update();
 }
 
 composer.addEventListener("submit", (event) => {
@@ -433,4 +455,10 @@ if (root.dataset.readOnly) setBlock("readOnly", root.dataset.readOnly);
 restricted(JSON.parse(document.getElementById("current-restriction").textContent));
 log.scrollToBottom();
 if (hasOlder && log.scroller.scrollHeight <= log.scroller.clientHeight) loadOlder();
+manageFocus({
+  input,
+  scroller: log.scroller,
+  log,
+  skipLink: document.getElementById("skip-to-composer"),
+});
 socket.start();
