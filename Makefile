@@ -33,7 +33,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: install
 	@test -f .env || { cp .env.example .env && echo "Created .env from .env.example"; }
 	$(BIN)/python manage.py migrate --no-input
-	exec $(BIN)/python bin/supervise.py Procfile
+	exec $(BIN)/python project/supervise.py Procfile
 
 test: install $(NODE_DEPS)
 	$(BIN)/python manage.py check --settings=tests.settings

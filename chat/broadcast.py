@@ -160,6 +160,8 @@ def direct_writer(send: Send) -> Callable[[str], bool] | None:
     writable connection; skipping the coroutine and the task around it halved the CPU of a
     fan-out (docs/performance.md). None for any other server: frames then go through `send`.
     """
+    while hasattr(send, "__wrapped__"):  # middleware that only watches accept and close
+        send = send.__wrapped__
     protocol = getattr(send, "__self__", None)
     if type(protocol).__name__ != "WebSocketsSansIOProtocol":
         return None

@@ -10,7 +10,7 @@ and templates, and answer in plain JSON or text.
   the body names what failed (ops/readiness.py).
 - `/metrics`: the Prometheus text of every process on the machine (ops/prometheus.py), for
   `Authorization: Bearer <METRICS_TOKEN>`. 404 when METRICS_TOKEN is unset, 403 without the
-  token. deploy/nginx.conf does not pass it through: scrape each machine directly.
+  token. docs/nginx.conf.template does not pass it through: scrape each machine directly.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Logging: one line per event, saying which request, person and room it was about.
 
 Each HTTP request and each WebSocket gets a request id (the proxy's `X-Request-ID` when it
-sends a sane one, nginx's `$request_id` in deploy/nginx.conf; a fresh one otherwise). The
+sends a sane one, nginx's `$request_id` in docs/nginx.conf.template; a fresh one otherwise). The
 id, the client's address, and for a room socket its user id and room slug live in context
 variables for as long as the request or socket runs; `ContextFilter` copies them onto every
 log record made meanwhile, including on the database thread (asgiref carries context
@@ -178,6 +178,10 @@ class SocketEvents:
                 closed_by_server = message.get("code") or 1000
                 metrics.closed_by_server(closed_by_server)
             await send(message)
+
+        # Room frames may skip this wrapper (it only watches accept and close): the hub's
+        # fast path writes through the server's own send (chat/broadcast.py direct_writer).
+        sending.__wrapped__ = send  # type: ignore[attr-defined]
 
         async def receiving() -> Message:
             nonlocal receives, opened, started

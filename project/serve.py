@@ -28,7 +28,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 MAX_INCOMING_FRAME_BYTES = 64 * 1024
 # uvicorn pings every socket this often and closes one whose pong does not come within the
 # same time: a vanished client costs at most ~40 s. The proxy's idle timeout must be longer
-# than the interval (deploy/nginx.conf.template), or it would cut quiet but healthy sockets.
+# than the interval (docs/nginx.conf.template), or it would cut quiet but healthy sockets.
 WS_PING_SECONDS = 20.0
 
 

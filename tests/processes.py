@@ -1,5 +1,5 @@
 """Real processes for the operations tests: Parley web servers (project/serve.py), Redis
-servers and nginx (deploy/nginx.conf.template), each on a free port of its own.
+servers and nginx (docs/nginx.conf.template), each on a free port of its own.
 
 A `Processes` set starts them and, on leaving its `with` block, stops whatever is still
 running, so a failing test leaves nothing behind. Every Parley server of a set uses the
@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import connections
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-NGINX_TEMPLATE = BASE_DIR / "deploy" / "nginx.conf.template"
+NGINX_TEMPLATE = BASE_DIR / "docs" / "nginx.conf.template"
 START_SECONDS = 30
 STOP_SECONDS = 15
 
@@ -198,7 +198,7 @@ class ParleyServer:
 
 
 class Nginx:
-    """Debian's nginx, not as a daemon, with deploy/nginx.conf.template rendered for the given
+    """Debian's nginx, not as a daemon, with docs/nginx.conf.template rendered for the given
     servers, and its pid, logs and temporary files in the test's own directory."""
 
     def __init__(

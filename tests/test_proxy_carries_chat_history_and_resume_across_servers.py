@@ -1,4 +1,4 @@
-"""Through nginx (deploy/nginx.conf.template) in front of two Parley processes, people chat,
+"""Through nginx (docs/nginx.conf.template) in front of two Parley processes, people chat,
 read history over the HTTP API and resume, and a person whose socket landed on one process
 hears a sender on the other."""
 

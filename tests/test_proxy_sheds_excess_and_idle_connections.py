@@ -1,4 +1,4 @@
-"""nginx (deploy/nginx.conf.template) protects the servers: one client address gets at most
+"""nginx (docs/nginx.conf.template) protects the servers: one client address gets at most
 PARLEY_CONNECTIONS_PER_IP connections (429 past that), and a socket with no byte in either
 direction for PARLEY_IDLE_TIMEOUT is closed, while a socket in use stays open."""
 
