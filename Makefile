@@ -12,6 +12,15 @@ export PARLEY_PORT := $(PORT)
 
 install: $(VENV)/.installed
 
+# What the browser tests inject into pages (axe-core), pinned in package-lock.json. Only
+# `make test` needs it, so `make run` still needs nothing but Python. npm ci again whenever
+# the lock changes; the stamp is inside node_modules, so removing that directory reinstalls.
+NODE_DEPS := node_modules/.installed
+$(NODE_DEPS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "The browser tests need Node.js and npm (apt-get install npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Parley needs $(PYTHON) (Python 3.11) on PATH"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,9 +33,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 run: install
 	@test -f .env || { cp .env.example .env && echo "Created .env from .env.example"; }
 	$(BIN)/python manage.py migrate --no-input
-	exec $(BIN)/python bin/supervise.py Procfile
+	exec $(BIN)/python project/supervise.py Procfile
 
-test: install
+test: install $(NODE_DEPS)
 	$(BIN)/python manage.py check --settings=tests.settings
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/ruff check .
@@ -58,4 +67,4 @@ bench-search: install
 	$(BIN)/python bench/search.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

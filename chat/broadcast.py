@@ -17,7 +17,9 @@ one subscription.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+import time
 import weakref
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
@@ -28,6 +30,7 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 from websockets.exceptions import InvalidState
 
+from chat import metrics
 from chat.frames import encode
 from chat.models import Room
 
@@ -62,12 +65,15 @@ def frame_event(group: str, frame: dict[str, Any]) -> dict[str, Any]:
 async def publish(group: str, event: dict[str, Any]) -> bool:
     """Send an event to a group on every process. Never raises; returns whether the layer
     took it (failures are logged: what they were about is committed and recoverable)."""
+    started = time.perf_counter()
     try:
         async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
             await get_channel_layer().group_send(group, event)
     except Exception:
+        metrics.broadcast_done(False, time.perf_counter() - started)
         logger.exception("Broadcast to %s failed", group)
         return False
+    metrics.broadcast_done(True, time.perf_counter() - started)
     return True
 
 
@@ -154,6 +160,8 @@ def direct_writer(send: Send) -> Callable[[str], bool] | None:
     writable connection; skipping the coroutine and the task around it halved the CPU of a
     fan-out (docs/performance.md). None for any other server: frames then go through `send`.
     """
+    while hasattr(send, "__wrapped__"):  # middleware that only watches accept and close
+        send = send.__wrapped__
     protocol = getattr(send, "__self__", None)
     if type(protocol).__name__ != "WebSocketsSansIOProtocol":
         return None
@@ -253,6 +261,7 @@ class Hub:
             text = event["frame"]
             for listener in members:
                 listener.deliver(text)
+            metrics.delivered(len(members))
             return
         for listener in list(members):
             listener.handle_event(event)
@@ -272,7 +281,9 @@ async def get_hub() -> Hub:
         _hubs[loop] = starting
         hub = Hub(get_channel_layer())
         try:
-            await hub.start()
+            # In a context of its own: the hub and the layer's tasks serve every socket, and
+            # must not log as the socket whose connect happened to start them (ops/logs.py).
+            await asyncio.create_task(hub.start(), context=contextvars.Context())
         except BaseException as error:
             starting.set_exception(error)
             starting.exception()  # retrieved: the next caller tries again

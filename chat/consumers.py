@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from chat import frames, posting, services
+from chat import frames, metrics, posting, services
 from chat.broadcast import Hub, Outbox, get_hub, send_to_room_soon
 from chat.frames import (
     BadFrame,
@@ -160,6 +160,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             request = parse_frame(text_data)
         except BadFrame as error:
+            metrics.error_sent(error.code, error.client_id)
             await self.send_frame(frames.error_frame(error.code, error.detail, error.client_id))
             return
         match request:
@@ -196,6 +197,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self.send_frame(frames.ack_frame(request.client_id, saved.id, saved.seq))
         if saved.created:
+            metrics.message_saved(saved.seq, request.client_id)
             message = Message(
                 id=saved.id,
                 seq=saved.seq,
@@ -315,6 +317,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=frames.encode(frame))
 
     async def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
+        metrics.error_sent(code, client_id)
         await self.send_frame(frames.error_frame(code, detail, client_id))
 
     async def send_unavailable(self, client_id: str | None = None) -> None:

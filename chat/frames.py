@@ -292,8 +292,15 @@ def message_restored_frame(message: Message, room_slug: str) -> dict[str, Any]:
     return {"type": "message.restored", "message": message_payload(message, room_slug)}
 
 
-def message_deleted_frame(message: Message) -> dict[str, Any]:
-    return {"type": "message.deleted", "id": message.pk, "seq": message.seq}
+def message_deleted_frame(message: Message, *, tombstone: bool = False) -> dict[str, Any]:
+    """`tombstone`: history shows the `deleted` tombstone in its place (an author's
+    deletion), rather than skipping it (a moderator's deletion for good)."""
+    return {
+        "type": "message.deleted",
+        "id": message.pk,
+        "seq": message.seq,
+        "tombstone": tombstone,
+    }
 
 
 def room_updated_frame(room: Room) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 from django.urls import path
 
 from chat.consumers import ChatConsumer
+from ops.logs import SocketEvents
 
 websocket_urlpatterns = [
-    path("ws/chat/<str:slug>/", ChatConsumer.as_asgi()),
+    # SocketEvents: the socket's log lines and open-socket count, outside the consumer.
+    path("ws/chat/<str:slug>/", SocketEvents(ChatConsumer.as_asgi())),
 ]

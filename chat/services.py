@@ -291,7 +291,7 @@ def delete_own_message(room: Room, author: AbstractBaseUser, message_id: int) ->
         message.body, message.deleted_at = "", timezone.now()
         message.save(update_fields=["body", "deleted_at"])
         _record(author, message, CHANGE, "Deleted by its author (body kept).")
-        send_to_room_on_commit(room, frames.message_deleted_frame(message))
+        send_to_room_on_commit(room, frames.message_deleted_frame(message, tombstone=True))
     return message
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from chat import retention
+from chat import metrics, retention
 
 
 # acks_late with reject_on_worker_lost: a worker killed mid-run puts the task back on the
@@ -14,4 +14,6 @@ from chat import retention
 def prune_messages(room_slug: str | None = None) -> dict[str, int]:
     """Run retention (Celery beat schedules it). Returns messages deleted per room slug; the
     service logs the same counts, so the task adds no log line of its own."""
-    return retention.prune_messages(room_slug=room_slug).deleted
+    result = retention.prune_messages(room_slug=room_slug)
+    metrics.prune_done(result.total)
+    return result.deleted

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.views import defaults
+from django.urls import Resolver404, resolve
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chat import frames, search, services
@@ -90,12 +90,36 @@ def _json_error(status: int, code: str, detail: str) -> JsonResponse:
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """404s: the site's page, except under /api/, where errors are JSON as documented. A
     slug no room can have (tested by the URL converter) lands here rather than in the API
-    view, and still answers no_such_room."""
+    view, and still answers no_such_room. The page of a room that does not exist offers to
+    create it."""
     if request.path.startswith("/api/rooms/"):
         return _json_error(404, "no_such_room", "No such room.")
     if request.path.startswith("/api/"):
         return _json_error(404, "not_found", "No such endpoint.")
-    return defaults.page_not_found(request, exception)
+    context = {"request_path": request.path}
+    slug = _missing_room_slug(request)
+    if slug:
+        context["missing_room"] = slug
+        context["suggested_name"] = _name_for_slug(slug)
+    return render(request, "404.html", context, status=404)
+
+
+def _missing_room_slug(request: HttpRequest) -> str | None:
+    """The slug when the 404 is a room page's, for a signed-in person (who could create it)."""
+    if not request.user.is_authenticated:
+        return None
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return match.kwargs.get("slug") if match.view_name == "chat:room" else None
+
+
+def _name_for_slug(slug: str) -> str:
+    """A name that opens the room at `slug`: its words with spaces, when that slugifies back
+    to the same address, otherwise the slug itself."""
+    name = slug.replace("-", " ")
+    return name if Room.slug_for(name) == slug else slug
 
 
 @require_GET

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
 
 class ImproperlyConfiguredEnv(SystemExit):
     """Stops the process with a one-line message (no traceback)."""
@@ -103,6 +106,20 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
+def env_email(name: str, default: str = "") -> str:
+    """An email address (as Django's EmailValidator accepts it), or empty."""
+    value = env_str(name, default)
+    if not value:
+        return value
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ImproperlyConfiguredEnv(
+            f"{name} must be an email address like help@example.com, not {value!r}"
+        ) from None
+    return value
+
+
 def database_from_url(url: str) -> dict:
     """Django DATABASES entry for a postgres:// URL, with psycopg 3's connection pool."""
     parts = urlsplit(url)
@@ -134,3 +151,14 @@ def redis_url(name: str) -> str:
     if url and urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
         raise ImproperlyConfiguredEnv(f"{name} must start with redis:// or rediss://, not {url!r}")
     return url
+
+
+def redis_urls(name: str) -> list[str]:
+    """One Redis URL or several, comma-separated; each must be a redis:// URL."""
+    urls = env_list(name, [])
+    for url in urls:
+        if urlsplit(url).scheme not in {"redis", "rediss", "unix"}:
+            raise ImproperlyConfiguredEnv(
+                f"{name} must start with redis:// or rediss://, not {url!r}"
+            )
+    return urls

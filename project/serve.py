@@ -7,6 +7,12 @@ Options that are part of Parley's contract live here, once: the sans-I/O websock
 1012 and 1013 sendable), uvloop and httptools. WEB_CONCURRENCY processes share the port: by
 default one per core when REDIS_URL is set, and one without it, since the in-memory channel
 layer of the embedded default reaches only the sockets of its own process.
+
+Behind a proxy (docs/deploy.md): uvicorn takes the client's address and scheme from
+X-Forwarded-For and X-Forwarded-Proto only when the connection comes from an address in
+FORWARDED_ALLOW_IPS. On SIGTERM it stops accepting, closes every WebSocket with 1012
+("service restart": reconnect at once, elsewhere; docs/protocol.md) and gives requests and
+saves in flight WEB_SHUTDOWN_SECONDS to finish.
 """
 
 import os
@@ -14,16 +20,32 @@ from pathlib import Path
 
 import uvicorn
 
-from project.env import env_int, env_str, load_dotenv
+from project.env import env_int, env_list, env_str, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Incoming frames only: a message body is at most CHAT_MAX_MESSAGE_CHARS (4,000) characters.
 MAX_INCOMING_FRAME_BYTES = 64 * 1024
+# uvicorn pings every socket this often and closes one whose pong does not come within the
+# same time: a vanished client costs at most ~40 s. The proxy's idle timeout must be longer
+# than the interval (docs/nginx.conf.template), or it would cut quiet but healthy sockets.
+WS_PING_SECONDS = 20.0
 
 
 def main() -> None:
     load_dotenv(BASE_DIR / ".env")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    from django.conf import settings
+    from django.utils.log import configure_logging
+
+    from ops import prometheus
+
+    # Before anything imports prometheus_client (ops/prometheus.py). Reading the settings
+    # here also checks them once, before any worker starts.
+    prometheus.use_directory(settings.METRICS_DIR)
+    # Workers configure Django's logging as they load the app; this process (the supervisor
+    # of several workers) logs their deaths and restarts, in the same format.
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
     one_per_core = os.cpu_count() or 1
     uvicorn.run(
         "project.asgi:application",
@@ -32,12 +54,18 @@ def main() -> None:
         workers=env_int("WEB_CONCURRENCY", one_per_core if env_str("REDIS_URL") else 1, minimum=1),
         ws="websockets-sansio",
         ws_max_size=MAX_INCOMING_FRAME_BYTES,
+        ws_ping_interval=WS_PING_SECONDS,
+        ws_ping_timeout=WS_PING_SECONDS,
         # Compressing each frame once per socket cost a fifth of the CPU of a fan-out, for
         # frames of a few hundred bytes (docs/performance.md).
         ws_per_message_deflate=False,
         loop="uvloop",
         http="httptools",
         lifespan="off",
+        proxy_headers=True,
+        forwarded_allow_ips=env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"]),
+        # Django's LOGGING (plain or JSON, settings.py) formats uvicorn's lines too.
+        log_config=None,
         log_level=env_str("LOG_LEVEL", "INFO").lower(),
         access_log=False,
         timeout_graceful_shutdown=env_int("WEB_SHUTDOWN_SECONDS", 10, minimum=1),

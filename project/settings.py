@@ -8,18 +8,20 @@ read here is documented in `.env.example`.
 from pathlib import Path
 
 from csp.constants import NONE, SELF
+from pythonjsonlogger.core import RESERVED_ATTRS as JSON_LOG_RESERVED_ATTRS
 
 from project.env import (
     ImproperlyConfiguredEnv,
     database_from_url,
     env_bool,
     env_choice,
+    env_email,
     env_int,
     env_list,
     env_rate,
     env_str,
     load_dotenv,
-    redis_url,
+    redis_urls,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -87,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.contact",
             ],
         },
     },
@@ -118,10 +121,14 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Redis: the channel layer and Celery's broker when REDIS_URL is set.
-REDIS_URL = redis_url("REDIS_URL")
+# Redis: the channel layer and Celery's broker when REDIS_URL is set. REDIS_URL may list
+# several servers, comma-separated: the channel layer shards its groups over all of them (by
+# a consistent hash of the group name, so every process picks the same server for a room),
+# and Celery uses the first (docs/deploy.md).
+REDIS_URLS = redis_urls("REDIS_URL")
+REDIS_URL = REDIS_URLS[0] if REDIS_URLS else ""
 CHANNEL_LAYER_PREFIX = env_str("CHANNEL_LAYER_PREFIX", "parley")
-if REDIS_URL:
+if REDIS_URLS:
     CHANNEL_LAYERS = {
         "default": {
             # Pub/sub fans a group message out in-process, never drops it for capacity, and
@@ -130,7 +137,7 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 defaults socket_timeout to 5 s, which kills idle subscriptions
                 # (channels_redis#422); None keeps them open.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": None}],
+                "hosts": [{"address": url, "socket_timeout": None} for url in REDIS_URLS],
                 "prefix": CHANNEL_LAYER_PREFIX,
             },
         }
@@ -206,6 +213,9 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Parley <parley@localhost>")
+# Where people write when they cannot get into their account: the password-reset pages
+# name it. Empty: those pages ask nobody to "contact us".
+CONTACT_EMAIL = env_email("CONTACT_EMAIL")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -225,6 +235,8 @@ STORAGES = {
 }
 # Serve straight from static/ until collectstatic has run, so `make run` needs no extra step.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+# Files browsers ask for at the site's root whatever the page says (favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "root"
 
 # HTTPS. With DEBUG off each of these is on unless turned off. Behind a proxy that ends TLS
 # (BEHIND_HTTPS_PROXY=1, the proxy sending X-Forwarded-Proto), Django takes the scheme from
@@ -282,11 +294,47 @@ CHAT_EDIT_WINDOW_SECONDS = env_int("CHAT_EDIT_WINDOW_SECONDS", 900, minimum=0)
 # The index lists this many rooms, most recently active first; a search finds the others.
 CHAT_INDEX_ROOMS = 50
 
+# Operations (docs/deploy.md). Prometheus: every web and Celery process of this machine
+# writes its metrics to files here (project/serve.py and project/celery.py point
+# PROMETHEUS_MULTIPROC_DIR at it), and /metrics adds them up; METRICS_TOKEN is the bearer
+# token /metrics asks for (empty: /metrics answers 404). A relative path starts from here.
+METRICS_DIR = BASE_DIR / env_str("PARLEY_METRICS_DIR", str(VAR_DIR / "metrics"))
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+# Logs: one line per event on stderr, `plain` text or `json` (one object per line), each
+# with the request id, client address, user id and room it concerns (ops/logs.py).
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "context": {"()": "ops.logs.ContextFilter"},
+        "without_server_socket_lines": {"()": "ops.logs.WithoutServerSocketLines"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            # `context` is the plain format's suffix (the JSON line has the fields themselves),
+            # and uvicorn's `color_message` its message again with terminal colours.
+            "reserved_attrs": [*JSON_LOG_RESERVED_ATTRS, "context", "color_message"],
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "uvicorn.error": {"filters": ["without_server_socket_lines"]},
+    },
 }
+# Celery sets up logging of its own unless told not to: in JSON mode its lines go through
+# the handler above instead, so a worker logs JSON too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

@@ -21,6 +21,8 @@ from project.settings import *  # noqa: F403
 from project.settings import ALLOWED_HOSTS, CHANNEL_LAYERS, DATABASES, INSTALLED_APPS, STORAGES
 
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+# The site's URLs and a view that fails on purpose, for the 500 page (tests/urls.py).
+ROOT_URLCONF = "tests.urls"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Separate runs on one machine (say, two checkouts) each get their own test database and
 # channel-layer prefix: PARLEY_TEST_RUN=name.

@@ -31,6 +31,7 @@ async def test_a_delete_reaches_others_and_leaves_a_tombstone(alice, bob, room, 
         "type": "message.deleted",
         "id": sent["id"],
         "seq": sent["seq"],
+        "tombstone": True,
     }
     await database_sync_to_async(client.force_login)(bob)
     history = (await database_sync_to_async(client.get)("/api/rooms/general/messages/")).json()

@@ -91,6 +91,7 @@ def test_urls_select_postgres_and_redis():
         ({"DEBUG": "1", "CHAT_ROOM_CREATE_LIMIT": "10"}, "CHAT_ROOM_CREATE_LIMIT must be COUNT/"),
         ({"DEBUG": "1", "CHAT_ROOM_CREATE_LIMIT": "0/60"}, "CHAT_ROOM_CREATE_LIMIT must be"),
         ({"DEBUG": "1", "CHAT_ROOM_CREATE_LIMIT": "ten/hour"}, "CHAT_ROOM_CREATE_LIMIT must"),
+        ({"DEBUG": "1", "CONTACT_EMAIL": "the office"}, "CONTACT_EMAIL must be an email"),
     ],
 )
 def test_malformed_values_stop_the_start_with_one_line(env, message):
@@ -134,3 +135,28 @@ def test_malformed_dotenv_line_is_refused(tmp_path):
     dotenv.write_text("JUST SOME WORDS\n")
     with pytest.raises(ImproperlyConfiguredEnv, match="line 1 is not KEY=VALUE"):
         load_dotenv(dotenv)
+
+
+def test_several_redis_urls_shard_the_channel_layer_and_celery_takes_the_first():
+    result = settings_in_subprocess(
+        {"SECRET_KEY": "x", "REDIS_URL": "redis://a:6379/0, redis://b:6380/1"},
+        "s.CHANNEL_LAYERS['default']['CONFIG']['hosts'], s.CELERY_BROKER_URL",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "([{'address': 'redis://a:6379/0', 'socket_timeout': None}, "
+        "{'address': 'redis://b:6380/1', 'socket_timeout': None}], 'redis://a:6379/0')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"REDIS_URL": "redis://a:6379/0,http://b"}, "REDIS_URL must start with redis://"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of"),
+    ],
+)
+def test_malformed_operations_settings_stop_the_start(env, message):
+    result = settings_in_subprocess({"DEBUG": "1", **env}, "s.DEBUG")
+    assert result.returncode != 0
+    assert result.stderr.strip().startswith("Parley configuration error: " + message)

@@ -1,6 +1,11 @@
 // The message log: messages keyed by seq and shown in seq order, followed by this person's
 // messages that the server has not confirmed yet. Chat text only ever reaches the page
 // through textContent and DOM nodes (text.js), never as HTML.
+//
+// Each message has one element for its whole life: the pending copy typed here becomes the
+// acked copy, then the server's, and a hidden or restored message changes in place. So
+// keyboard focus on a message survives every change, and `onAdded` hears of each message
+// once, when it first joins the log live (pages of history never reach it).
 import { renderBody } from "./text.js";
 
 const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
@@ -50,31 +55,61 @@ function actionButton(action, text) {
 }
 
 export class MessageLog {
-  // `permalink(seq)` is the URL that opens the room on a message; `editWindowMs` how long
-  // after sending people may edit their own (0: never).
-  constructor({ scroller, list, edge, pill, me, permalink = null, editWindowMs = 0 }) {
+  // onAdded(messages): messages that joined the log live, in one batch. onPill(shown): the
+  // "New messages" button appeared or went. permalink(seq): the URL that opens the room on
+  // a message. editWindowMs: how long after sending people may edit their own (0: never).
+  constructor({
+    scroller,
+    list,
+    edge,
+    pill,
+    me,
+    onAdded = () => {},
+    onPill = () => {},
+    permalink = null,
+    editWindowMs = 0,
+  }) {
     this.scroller = scroller;
     this.list = list;
     this.edge = edge;
     this.pill = pill;
     this.me = me;
+    this.onAdded = onAdded;
+    this.onPill = onPill;
     this.permalink = permalink;
     this.editWindowMs = editWindowMs;
     this.seqs = []; // ascending; the seqs rendered in the list
     this.items = new Map(); // seq -> {message, node, provisional}
     this.pending = new Map(); // client_id -> node
 
-    pill.addEventListener("click", () => {
-      this.scrollToBottom();
-      this.list.lastElementChild?.focus?.();
-    });
+    pill.addEventListener("click", () => this.jumpToLatest());
     scroller.addEventListener(
       "scroll",
       () => {
-        if (this.isAtBottom()) this.pill.hidden = true;
+        if (this.isAtBottom()) this.showPill(false);
       },
       { passive: true },
     );
+  }
+
+  showPill(shown) {
+    if (this.pill.hidden === !shown) return;
+    // The button is about to go while it has focus: focus the latest message instead of
+    // letting it fall to the page.
+    if (!shown && this.pill.contains(document.activeElement)) this.latestNode()?.focus();
+    this.pill.hidden = !shown;
+    this.onPill(shown);
+  }
+
+  latestNode() {
+    return this.list.lastElementChild;
+  }
+
+  // Escape, or the "New messages" button: to the bottom, with focus on the latest message
+  // so a screen reader reads it and the arrow keys go on from there.
+  jumpToLatest() {
+    this.scrollToBottom();
+    this.latestNode()?.focus({ preventScroll: true });
   }
 
   has(seq) {
@@ -98,22 +133,35 @@ export class MessageLog {
     const existing = this.items.get(seq);
     if (existing) {
       if (existing.provisional && !provisional) {
-        const node = this.render(message);
-        existing.node.replaceWith(node);
-        this.items.set(seq, { message, node, provisional: false });
+        this.fill(existing.node, message);
+        this.items.set(seq, { message, node: existing.node, provisional: false });
       }
+      // Its pending copy, if one is somehow still shown, is this message.
+      this.removePending(this.ownClientId(message));
       return false;
     }
-    const node = this.render(message);
+    // This person's message, typed here: its pending element becomes the message.
+    const clientId = this.ownClientId(message);
+    const node = this.pending.get(clientId) ?? element("li");
+    this.pending.delete(clientId);
+    this.fill(node, message);
     const index = this.insertionIndex(seq);
     const before =
       index < this.seqs.length
         ? this.items.get(this.seqs[index]).node
         : this.firstPendingNode();
-    this.list.insertBefore(node, before);
+    // Moved only when it is not in place already: moving it would drop its focus.
+    if (node.parentNode !== this.list || node.nextSibling !== before) {
+      this.list.insertBefore(node, before);
+    }
     this.seqs.splice(index, 0, seq);
     this.items.set(seq, { message, node, provisional });
     return true;
+  }
+
+  ownClientId(message) {
+    const own = message.client_id && message.author?.id === this.me.id;
+    return own ? message.client_id : undefined;
   }
 
   insertionIndex(seq) {
@@ -136,25 +184,27 @@ export class MessageLog {
     return null;
   }
 
-  render(message) {
+  // Makes `node` show `message`, whatever it showed before (a pending copy, an earlier
+  // version): the element stays, so focus on it stays.
+  fill(node, message) {
+    delete node.dataset.clientId;
+    delete node.dataset.state;
+    node.dataset.seq = String(message.seq);
+    node.tabIndex = -1;
     if (message.deleted) {
       // A tombstone: its author deleted it.
-      const node = element("li", "msg removed deleted");
-      node.dataset.seq = String(message.seq);
-      node.append(element("div", "body", "This message was deleted."));
-      return node;
+      node.className = "msg removed deleted";
+      node.replaceChildren(element("div", "body", "This message was deleted."));
+      return;
     }
     if (message.hidden) {
       // A tombstone: the seq exists, its content is withheld by a moderator.
-      const node = element("li", "msg removed");
-      node.dataset.seq = String(message.seq);
-      node.append(element("div", "body", "This message was hidden by a moderator."));
-      return node;
+      node.className = "msg removed";
+      node.replaceChildren(element("div", "body", "This message was hidden by a moderator."));
+      return;
     }
     const own = message.author !== null && message.author?.id === this.me.id;
-    const node = element("li", own ? "msg own" : "msg");
-    node.dataset.seq = String(message.seq);
-    node.tabIndex = -1;
+    node.className = own ? "msg own" : "msg";
     const meta = element("div", "meta");
     const author = message.author
       ? userText("span", "author", message.author.username)
@@ -169,11 +219,12 @@ export class MessageLog {
     meta.append(this.actions(message, own));
     const body = userText("div", "body");
     body.append(renderBody(message.body ?? ""));
-    node.append(meta, body);
-    return node;
+    node.replaceChildren(meta, body);
   }
 
   // What one can do with a message: link to it, and edit or delete one's own (own.js).
+  // Out of the Tab order until Enter on their focused message brings them in (own.js), so
+  // that Tab does not walk through every message of the log on its way to the message box.
   actions(message, own) {
     const actions = element("span", "msg-actions");
     if (this.permalink) {
@@ -184,6 +235,7 @@ export class MessageLog {
     }
     if (own && this.canEdit(message)) actions.append(" ", actionButton("edit", "Edit"));
     if (own) actions.append(" ", actionButton("delete", "Delete"));
+    for (const control of actions.children) control.tabIndex = -1;
     return actions;
   }
 
@@ -199,7 +251,8 @@ export class MessageLog {
     this.seqs = [];
   }
 
-  // Adds newer messages below without moving the view: paging towards the live end.
+  // Adds newer messages below without moving the view: paging towards the live end. Like
+  // pages of older history, they are not announced (onAdded).
   appendPage(messages) {
     for (const message of messages) this.put(message);
   }
@@ -210,26 +263,29 @@ export class MessageLog {
     if (!item) return false;
     for (const old of this.list.querySelectorAll("li.target")) old.classList.remove("target");
     item.node.classList.add("target");
-    item.node.tabIndex = -1;
     item.node.scrollIntoView({ block: "center" });
-    item.node.focus({ preventScroll: true });
     return true;
   }
 
-  // Shows a new version of a message already in the log (hidden, or restored).
+  // Shows a new version of a message already in the log (hidden, or restored), in place.
   replace(message) {
     const existing = this.items.get(message.seq);
     if (!existing) return;
-    const node = this.render(message);
-    existing.node.replaceWith(node);
-    this.items.set(message.seq, { message, node, provisional: false });
+    this.fill(existing.node, message);
+    this.items.set(message.seq, { message, node: existing.node, provisional: false });
   }
 
-  // Takes a message out of the log for good; its seq stays accounted for.
+  // Takes a message out of the log for good; its seq stays accounted for. Focus on it moves
+  // to the message after it (or before it, or the log itself), never to the page.
   remove(seq) {
     const existing = this.items.get(seq);
     if (!existing) return;
-    existing.node.remove();
+    const node = existing.node;
+    if (node.contains(document.activeElement)) {
+      const next = node.nextElementSibling ?? node.previousElementSibling ?? this.scroller;
+      next.focus({ preventScroll: true });
+    }
+    node.remove();
     this.items.delete(seq);
     this.seqs.splice(this.insertionIndex(seq), 1);
   }
@@ -239,6 +295,7 @@ export class MessageLog {
     let node = this.pending.get(entry.clientId);
     if (!node) {
       node = element("li", "msg own pending");
+      node.tabIndex = -1;
       node.dataset.clientId = entry.clientId;
       const meta = element("div", "meta");
       meta.append(userText("span", "author", this.me.username), " ", element("span", "note"));
@@ -272,6 +329,9 @@ export class MessageLog {
   removePending(clientId) {
     const node = this.pending.get(clientId);
     if (!node) return;
+    if (node.contains(document.activeElement)) {
+      (node.previousElementSibling ?? node.nextElementSibling ?? this.scroller).focus();
+    }
     node.remove();
     this.pending.delete(clientId);
   }
@@ -283,21 +343,19 @@ export class MessageLog {
 
   scrollToBottom() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
-    this.pill.hidden = true;
+    this.showPill(false);
   }
 
   // Adds newer messages the way a reader expects: a person at the bottom keeps following
   // the conversation; a person reading further up stays where they are and gets the pill.
   append(messages, { follow = false, provisional = false } = {}) {
     const stick = follow || this.isAtBottom();
-    let added = false;
-    for (const message of messages) {
-      if (this.put(message, { provisional })) added = true;
-    }
+    const added = messages.filter((message) => this.put(message, { provisional }));
+    if (added.length) this.onAdded(added);
     if (stick) {
       this.scrollToBottom();
-    } else if (added) {
-      this.pill.hidden = false;
+    } else if (added.length) {
+      this.showPill(true);
     }
   }
 

@@ -3,14 +3,37 @@
 // client_id of its own, so the ack or error that answers it finds its way back here.
 
 export class MessageActions {
-  constructor({ list, log, socket, newClientId, maxChars }) {
+  constructor({ list, log, socket, newClientId }) {
     this.list = list;
     this.log = log;
     this.socket = socket;
     this.newClientId = newClientId;
-    this.maxChars = maxChars;
     this.waiting = new Map(); // client_id -> {seq, kind: edit|delete, body}
     list.addEventListener("click", (event) => this.clicked(event));
+    // From the keyboard, Enter on a focused message reaches its actions: they join the Tab
+    // order until focus leaves the message. Otherwise Tab goes from a message straight on
+    // (to the message box), never through every message's links.
+    list.addEventListener("keydown", (event) => {
+      const node = event.target;
+      if (!node.matches?.("li[data-seq]")) return;
+      // Up and Down move between messages, so any message's actions can be reached.
+      const step = { ArrowUp: "previousElementSibling", ArrowDown: "nextElementSibling" };
+      if (step[event.key] && node[step[event.key]]) {
+        event.preventDefault();
+        node[step[event.key]].focus();
+        return;
+      }
+      if (event.key !== "Enter") return;
+      const first = node.querySelector(".msg-actions > *");
+      if (!first) return;
+      event.preventDefault();
+      tabbable(node, true);
+      first.focus();
+    });
+    list.addEventListener("focusout", (event) => {
+      const node = event.target.closest("li[data-seq]");
+      if (node && !node.contains(event.relatedTarget)) tabbable(node, false);
+    });
   }
 
   clicked(event) {
@@ -66,7 +89,6 @@ export class MessageActions {
     const box = document.createElement("textarea");
     box.dir = "auto";
     box.rows = 2;
-    box.maxLength = this.maxChars;
     box.value = item.message.body;
     box.setAttribute("aria-label", "Edit message");
     const save = button("Save", "submit", "small primary");
@@ -88,7 +110,10 @@ export class MessageActions {
       this.sendEdit(node, seq, box.value.trim(), form);
     });
     box.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") finish();
+      if (event.key === "Escape") {
+        event.preventDefault(); // cancels the edit only, not a jump to the latest message
+        finish();
+      }
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         form.requestSubmit();
@@ -186,6 +211,12 @@ export class MessageActions {
       if (confirm) confirm.textContent = detail;
     }
     return true;
+  }
+}
+
+function tabbable(node, yes) {
+  for (const control of node?.querySelectorAll(".msg-actions > *") ?? []) {
+    control.tabIndex = yes ? 0 : -1;
   }
 }
 

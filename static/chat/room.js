@@ -1,5 +1,8 @@
 // The room page: keeps the log in step with the room over the socket of docs/protocol.md,
 // sends what the person types exactly once, and pages back through history on demand.
+import { Announcer } from "./announcer.js";
+import { CharacterCounter } from "./counter.js";
+import { manageFocus } from "./focus.js";
 import { MessageLog } from "./log.js";
 import { MessageActions } from "./own.js";
 import { RoomSearch } from "./search.js";
@@ -23,14 +26,27 @@ const pageSize = Number(root.dataset.pageSize) || 50;
 const targetSeq = JSON.parse(document.getElementById("target-seq").textContent);
 const logEnd = document.getElementById("log-end");
 
+const announcer = new Announcer({
+  messages: document.getElementById("live-messages"),
+  status: document.getElementById("live-status"),
+  me,
+});
 const log = new MessageLog({
   scroller: document.getElementById("log-scroller"),
   list: document.getElementById("chat-log"),
   edge: document.getElementById("log-edge"),
   pill: document.getElementById("new-messages"),
   me,
+  onAdded: (messages) => announcer.newMessages(messages),
+  onPill: (shown) => announcer.newBelow(shown),
   permalink: (seq) => new URL(`${root.dataset.roomUrl}?seq=${seq}`, window.location.href).href,
   editWindowMs: Number(root.dataset.editWindowSeconds) * 1000,
+});
+const counter = new CharacterCounter({
+  input,
+  output: document.getElementById("composer-count"),
+  max: Number(composer.dataset.maxChars) || 4000,
+  announce: (text) => announcer.state(text),
 });
 
 // Every seq up to `upTo` is shown, or known not to exist (removed messages leave holes, and
@@ -68,6 +84,7 @@ function showStatus(state, text, link) {
     statusNode.append(" ", a);
   }
   reconnectButton.hidden = state !== "reconnecting";
+  announcer.connection(state, text);
 }
 
 const STOPPED = {
@@ -85,7 +102,6 @@ const actions = new MessageActions({
   log,
   socket,
   newClientId,
-  maxChars: Number(root.dataset.maxChars) || 4000,
 });
 
 new RoomSearch({
@@ -107,6 +123,8 @@ socket.addEventListener("statechange", ({ detail: { state, code } }) => {
     showStatus("reconnecting", "Back online. Reconnecting…");
   } else if (state === "waiting" && code === 1013) {
     showStatus("reconnecting", "The server is busy. Reconnecting…");
+  } else if (state === "waiting" && code === 1012) {
+    showStatus("reconnecting", "The server is restarting. Reconnecting…");
   } else if (state === "waiting") {
     showStatus("reconnecting", "Connection lost. Reconnecting…");
   }
@@ -162,8 +180,10 @@ socket.addEventListener("frame", ({ detail: frame }) => {
       if (frame.message) log.replace(frame.message);
       break;
     case "message.deleted":
-      // Deleted by its author or a moderator: a tombstone keeps its place until a reload.
-      log.replace({ id: frame.id, seq: frame.seq, deleted: true });
+      // By its author: a tombstone in its place, as history shows it. By a moderator, for
+      // good: gone.
+      if (frame.tombstone) log.replace({ id: frame.id, seq: frame.seq, deleted: true });
+      else log.remove(frame.seq);
       break;
     case "room.updated":
       roomUpdated(frame.room ?? {});
@@ -212,7 +232,7 @@ function resumed(lastSeq) {
 function receiveLive(message) {
   if (detached) {
     // Paging reaches it in order; the pill offers to go straight to the live end.
-    log.pill.hidden = false;
+    log.showPill(true);
     return;
   }
   settleOwn(message);
@@ -248,6 +268,8 @@ function setBlock(kind, text) {
   if (text) blocks.set(kind, text);
   else blocks.delete(kind);
   const closed = blocks.size > 0;
+  // A disabled box drops its focus to the page; keep it in the room.
+  if (closed && document.activeElement === input) log.scroller.focus();
   input.disabled = closed;
   sendButton.disabled = closed;
   composerNote.hidden = !closed;
@@ -320,20 +342,18 @@ function flushOutbox() {
   }
 }
 
-// One of this person's messages arrived from the server: its pending copy is done.
+// One of this person's messages arrived from the server: it is no longer waiting to be
+// sent. (The log turns its pending element into the message.)
 function settleOwn(message) {
   if (!message.client_id || message.author?.id !== me.id) return;
-  if (!outbox.has(message.client_id)) return;
   outbox.delete(message.client_id);
-  log.removePending(message.client_id);
 }
 
 function acked(frame) {
   const entry = outbox.get(frame.client_id);
   if (!entry) return;
   outbox.delete(entry.clientId);
-  log.removePending(entry.clientId);
-  // Shown at its seq right away; the broadcast that follows replaces this copy with the
+  // Shown at its seq right away, in its pending element; the broadcast that follows replaces this copy with the
   // server's (which has the real timestamp).
   const message = {
     id: frame.id,
@@ -384,9 +404,14 @@ document.getElementById("chat-log").addEventListener("click", (event) => {
 function submit() {
   const body = input.value.trim();
   if (!body || blocks.size > 0) return;
+  if (counter.isOver) {
+    announcer.state(`Not sent: ${document.getElementById("composer-count").textContent}.`);
+    return;
+  }
   send(body);
   input.value = "";
   fitInput();
+  counter.update();
 }
 
 composer.addEventListener("submit", (event) => {
@@ -558,6 +583,10 @@ async function goLive() {
 }
 
 log.pill.addEventListener("click", () => goLive());
+// Escape means "to the latest message" (focus.js); on a linked page that is the live end.
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && !event.isComposing && !event.defaultPrevented) goLive();
+});
 log.scroller.addEventListener(
   "scroll",
   () => {
@@ -578,4 +607,12 @@ if (targetSeq === null || !log.highlight(targetSeq)) log.scrollToBottom();
 if (hasOlder && log.scroller.scrollHeight <= log.scroller.clientHeight) loadOlder();
 // A page too short to scroll could never reach the live end by scrolling.
 if (detached && log.scroller.scrollHeight <= log.scroller.clientHeight) loadNewer();
+manageFocus({
+  input,
+  scroller: log.scroller,
+  log,
+  skipLink: document.getElementById("skip-to-composer"),
+});
+// Opened on one message: it is what the person came to read, so it has focus, not the box.
+if (targetSeq !== null) log.items.get(targetSeq)?.node.focus({ preventScroll: true });
 socket.start();

@@ -26,7 +26,10 @@ export class RoomSearch {
     this.more.addEventListener("click", () => this.load());
     panel.querySelector(".close").addEventListener("click", () => this.close());
     input.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") this.close();
+      if (event.key === "Escape") {
+        event.preventDefault(); // closes the results only, not a jump to the latest message
+        this.close();
+      }
     });
   }
 

@@ -4,6 +4,8 @@
 
 // docs/protocol.md: 4401 not signed in, 4403 not allowed, 4404 no such room.
 export const FINAL_CLOSE_CODES = new Set([4401, 4403, 4404]);
+// 1012, service restart: the server is stopping (a deploy), and another one is ready.
+export const SERVICE_RESTART = 1012;
 
 export class ReconnectingSocket extends EventTarget {
   // Events: "open"; "frame" (detail: the parsed JSON object); "close" (detail: {code,
@@ -102,6 +104,12 @@ export class ReconnectingSocket extends EventTarget {
       this.setState("stopped", code);
     } else if (navigator.onLine === false) {
       this.setState("offline", code);
+    } else if (code === SERVICE_RESTART && this.attempt === 0) {
+      // A healthy connection closed by a server that is going away: reconnect at once, with
+      // no backoff. If that fails too, the next wait backs off as after any failure.
+      this.attempt = 1;
+      this.setState("waiting", code);
+      this.open();
     } else {
       this.schedule(code);
     }

@@ -24,6 +24,7 @@ from tests.browser.server import LiveServer
 from tests.browser.support import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -137,13 +138,31 @@ def log_in(context: BrowserContext, user: User, base_url: str) -> None:
 @pytest.fixture
 def new_page(browser: Browser, server: LiveServer) -> Iterator[Callable[..., Page]]:
     """Pages in contexts of their own (separate cookies, like separate people), signed in
-    as `user` when one is given. Any uncaught script error on a page fails the test."""
+    as `user` when one is given, in the light or dark colour scheme, with axe-core loaded
+    into every document when `axe` is set. Any uncaught script error on a page fails the
+    test."""
     contexts: list[BrowserContext] = []
     errors: list[str] = []
 
-    def _new_page(user: User | None = None, *, viewport: dict | None = None) -> Page:
-        context = browser.new_context(base_url=server.url, viewport=viewport or DESKTOP)
+    def _new_page(
+        user: User | None = None,
+        *,
+        viewport: dict | None = None,
+        color_scheme: str = "light",
+        axe: bool = False,
+    ) -> Page:
+        context = browser.new_context(
+            base_url=server.url, viewport=viewport or DESKTOP, color_scheme=color_scheme
+        )
         contexts.append(context)
+        if axe:
+            if not AXE_SCRIPT.is_file():
+                _missing(f"No axe-core at {AXE_SCRIPT} (make test runs npm ci)")
+            # An init script, not add_script_tag: the tag would be an inline script, which
+            # the site's CSP refuses, and bypass_csp would check pages under a policy they
+            # do not really have. Init scripts run in every document before its own scripts
+            # and are not subject to the page's CSP.
+            context.add_init_script(path=AXE_SCRIPT)
         if user is not None:
             log_in(context, user, server.url)
         page = context.new_page()

@@ -24,6 +24,8 @@ from tests.browser.support import (
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "room.png"
+PHONE_SCREENSHOT = SCREENSHOT.with_name("room-phone.png")
+PHONE = {"width": 390, "height": 760}
 
 
 def log_in(page: Page, login: str, password: str) -> None:
@@ -47,7 +49,8 @@ def test_two_people_sign_up_and_talk_live_and_in_history(new_page: Callable[...,
     expect(alice.get_by_role("heading", name="Tea Room")).to_be_visible()
     wait_connected(alice)
 
-    bob = new_page()
+    # Bob is on a phone.
+    bob = new_page(viewport=PHONE)
     sign_up(bob, "bob", "another-pass-phrase-2")
     bob.get_by_role("link", name="Tea Room").click()
     wait_connected(bob)
@@ -92,7 +95,10 @@ def test_two_people_sign_up_and_talk_live_and_in_history(new_page: Callable[...,
         assert log_bodies(page) == conversation
         expect(page.locator("#log-edge")).to_have_text("This is the beginning of the room.")
 
-    # The picture of the room page in the docs comes from this run.
+    # The pictures of the room page in the README come from this run: Alice's desktop, and
+    # Bob's phone.
     alice.locator("#composer-input").fill("Milk first?")
     SCREENSHOT.parent.mkdir(exist_ok=True)
     alice.screenshot(path=SCREENSHOT)
+    bob.locator("#composer-input").blur()
+    bob.screenshot(path=PHONE_SCREENSHOT)

@@ -1,6 +1,6 @@
 """Runs the processes of a Procfile together for `make run`, and stops them together.
 
-Usage: python bin/supervise.py [Procfile]
+Usage: python project/supervise.py [Procfile]
 
 Each `name: command` line of the Procfile runs under /bin/sh (so `exec` the program, as the
 Procfile does, for signals to reach it), its output relayed line by line and marked with its
