@@ -68,6 +68,12 @@ class RoomSocket:
             self.live[frame["message"]["seq"]] = frame["message"]
         return frame
 
+    async def next_of(self, kind: str, within: float = FRAME_SECONDS) -> dict[str, Any]:
+        """The next frame of type `kind`; live messages that come first are kept in `live`."""
+        while (frame := await self.frame(within))["type"] != kind:
+            pass
+        return frame
+
     async def send_message(self, body: str, client_id: str) -> dict[str, Any]:
         """Send, and return the ack or error about it."""
         await self.send({"type": "message.send", "body": body, "client_id": client_id})

@@ -71,7 +71,7 @@ async def traffic(server: ParleyServer, alice: bytes, bob: bytes) -> None:
         assert (await sender.send_message(f"counted {n}", f"m{n}"))["type"] == "ack"
     assert (await sender.send_message("   ", "blank"))["code"] == "empty"
     await sender.send({"type": "no.such.frame"})
-    assert (await sender.frame())["code"] == "bad_frame"
+    assert (await sender.next_of("error"))["code"] == "bad_frame"
     await listener.heard(3)
     for slug, cookie in (("no-such-room", alice), ("general", b"sessionid=nobody")):
         refused = await RoomSocket.open(server.ws_url, slug, cookie)
