@@ -6,6 +6,7 @@ typo in `.env` stops the start rather than silently running with a default.
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 
@@ -68,6 +69,31 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+class Rate(NamedTuple):
+    """At most `count` events per `seconds`."""
+
+    count: int
+    seconds: int
+
+
+def env_rate(name: str, default: str) -> Rate | None:
+    """A rate written COUNT/SECONDS, e.g. 10/3600; 0 means no limit (None)."""
+    value = env_str(name, default)
+    if value == "0":
+        return None
+    count, sep, seconds = value.partition("/")
+    try:
+        rate = Rate(int(count), int(seconds))
+    except ValueError:
+        rate = None
+    if not sep or rate is None or rate.count < 1 or rate.seconds < 1:
+        raise ImproperlyConfiguredEnv(
+            f"{name} must be COUNT/SECONDS with both at least 1 (like 10/3600), or 0 for "
+            f"no limit, not {value!r}"
+        )
+    return rate
 
 
 def env_choice(name: str, default: str, choices: set[str]) -> str:
