@@ -14,6 +14,7 @@ from project.env import (
     env_choice,
     env_int,
     env_list,
+    env_rate,
     env_str,
     load_dotenv,
     redis_url,
@@ -237,6 +238,17 @@ CHAT_MAX_PAGE_SIZE = 200
 # Bytes of room frames queued for one socket before it is closed as too slow (4408): a
 # client that stops reading costs the server at most this much.
 CHAT_SOCKET_BUFFER_BYTES = env_int("CHAT_SOCKET_BUFFER_BYTES", 1_048_576, minimum=1024)
+# Bytes one `history` frame (an answer to `history`, or a page of `resume`) holds at most,
+# besides CHAT_MAX_PAGE_SIZE messages: 200 long messages would make a frame of megabytes,
+# past what proxies pass, and at most a quarter of the socket's buffer, so that answering
+# never closes a socket that reads.
+CHAT_MAX_PAGE_BYTES = min(256 * 1024, CHAT_SOCKET_BUFFER_BYTES // 4)
+# Flood control (chat/limits.py; 0 turns each off): messages one person may send, COUNT per
+# SECONDS over all their sockets and server processes; frames of any type one socket may
+# send; sockets one person may have open at once.
+CHAT_RATE_LIMIT = env_rate("CHAT_RATE_LIMIT", "20/10")
+CHAT_FRAME_LIMIT = env_rate("CHAT_FRAME_LIMIT", "100/10")
+CHAT_MAX_SOCKETS_PER_USER = env_int("CHAT_MAX_SOCKETS_PER_USER", 20, minimum=0)
 
 LOGGING = {
     "version": 1,
