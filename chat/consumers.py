@@ -95,6 +95,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
     restriction_until: datetime | None = None
 
     async def connect(self) -> None:
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        if not ROOM_SLUG_RE.fullmatch(slug):
+            await self.refuse(CLOSE_NO_SUCH_ROOM)  # before anything reads the database
+            return
         if self.scope.get("session_unavailable"):
             await self.refuse(CLOSE_TRY_AGAIN_LATER)  # accounts.websocket logged why
             return
@@ -107,10 +111,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.outbox_bytes = 0
         self.writer: asyncio.Task[None] | None = None
         self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
-        slug = self.scope["url_route"]["kwargs"]["slug"]
-        if not ROOM_SLUG_RE.fullmatch(slug):
-            await self.refuse(CLOSE_NO_SUCH_ROOM)
-            return
         try:
             async with asyncio.timeout(JOIN_TIMEOUT_SECONDS):
                 self.socket_id = await limits.open_socket(user.pk)
