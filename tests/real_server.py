@@ -123,7 +123,10 @@ class RawSocket:
     def _flush(self) -> None:
         for data in self.protocol.data_to_send():
             if data:
-                self.sock.sendall(data)
+                try:
+                    self.sock.sendall(data)
+                except ConnectionError:
+                    return  # the server closed first: what it sent is still read
 
     def _read_until(self, done: Callable[[], bool], timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -1,7 +1,8 @@
-"""A client that sends and never reads costs the server a bounded amount of memory: what the
-server owes it queues in its outbox, and once that passes CHAT_SOCKET_BUFFER_BYTES the
-server closes it with 4408 and drops the rest. Against the real web process (uvicorn), whose
-resident memory is read from /proc while the client floods it.
+"""A client that never reads costs the server a bounded amount of memory: what the server
+owes it, answers and room frames alike, queues in its outbox, and once that passes
+CHAT_SOCKET_BUFFER_BYTES the server closes it with 4408 and drops the rest, while the
+sockets that read carry on. Against the real web process (uvicorn), whose resident memory is
+read from /proc while a client floods it.
 
 Measured before the outbox and one-page resumes: each `resume` from 0 streamed the whole
 room, the consumer stalled on a client that did not read, and no close ever came."""
@@ -13,6 +14,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from websockets.sync.client import connect as ws_connect
 
 from accounts.models import User
 from chat.models import Room
@@ -62,3 +64,35 @@ def test_a_flood_of_resumes_from_a_client_that_never_reads_is_closed_with_4408(
     assert peak - before < ALLOWED_GROWTH_KIB, f"the server grew by {peak - before} KiB"
     assert flooder.read_until_closed(timeout=30) == 4408
     flooder.close()
+
+
+# About 6 MB of room frames: more than the kernel's socket buffers take (about 3 MB here)
+# plus the 1 MiB outbox.
+BUSY_ROOM_MESSAGES = 1_500
+
+
+def test_a_listener_that_never_reads_in_a_busy_room_is_closed_with_4408(
+    serve: Callable[..., LiveServer], alice: User, bob: User, room: Room
+) -> None:
+    server = serve(CHAT_RATE_LIMIT="0", CHAT_FRAME_LIMIT="0")
+    url = f"ws://127.0.0.1:{server.port}/ws/chat/{room.slug}/"
+    idle = RawSocket(url, session_cookie(bob).decode())
+
+    # The sender reads everything (an unbounded queue in its client): it is never closed.
+    with ws_connect(
+        url,
+        origin=server.url,
+        additional_headers={"Cookie": session_cookie(alice).decode()},
+        max_queue=None,
+    ) as sender:
+        for n in range(BUSY_ROOM_MESSAGES):
+            body = f"{n} ".ljust(BODY_CHARS * 2, "y")
+            sender.send(json.dumps({"type": "message.send", "body": body, "client_id": f"c{n}"}))
+        acks = 0
+        while acks < BUSY_ROOM_MESSAGES:
+            acks += json.loads(sender.recv(timeout=30))["type"] == "ack"
+
+    assert idle.read_until_closed(timeout=10) == 4408
+    heard = [json.loads(text) for text in idle.texts()]
+    assert 0 < len(heard) < BUSY_ROOM_MESSAGES
+    idle.close()
