@@ -95,69 +95,72 @@ class ChatConsumer(AsyncWebsocketConsumer):
     restriction_until: datetime | None = None
 
     async def connect(self) -> None:
+        code = await self.admission()
+        if code is None and self.refusal is not None:
+            code = self.refusal  # banned or signed out while connecting
+        if code is not None:
+            await self.refuse(code, "too many sockets" if code == CLOSE_TOO_MANY else "")
+            return
+        # Frames published between the join and here are dropped; the client's resume, sent
+        # once it sees the socket open, reads them from the database.
+        await self.accept()
+        self.admitted = True
+
+    async def admission(self) -> int | None:
+        """The checks of docs/protocol.md, "Opening", in order: the close code to refuse
+        with, or None once the socket has joined its room and may be admitted."""
         slug = self.scope["url_route"]["kwargs"]["slug"]
         if not ROOM_SLUG_RE.fullmatch(slug):
-            await self.refuse(CLOSE_NO_SUCH_ROOM)  # before anything reads the database
-            return
+            return CLOSE_NO_SUCH_ROOM  # before anything reads the database
         if self.scope.get("session_unavailable"):
-            await self.refuse(CLOSE_TRY_AGAIN_LATER)  # accounts.websocket logged why
-            return
+            return CLOSE_TRY_AGAIN_LATER  # accounts.websocket logged why
         user = self.scope["user"]
         if not user.is_authenticated:
-            await self.refuse(CLOSE_NOT_SIGNED_IN)
-            return
+            return CLOSE_NOT_SIGNED_IN
         self.user_id = user.pk
         self.outbox: deque[str] = deque()
         self.outbox_bytes = 0
         self.writer: asyncio.Task[None] | None = None
         self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
+        return await self.count_socket() or await self.join(slug) or await self.check_ban()
+
+    async def count_socket(self) -> int | None:
         try:
             async with asyncio.timeout(JOIN_TIMEOUT_SECONDS):
-                self.socket_id = await limits.open_socket(user.pk)
+                self.socket_id = await limits.open_socket(self.user_id)
         except limits.TooManySockets:
-            await self.refuse(CLOSE_TOO_MANY, "too many sockets")
-            return
+            return CLOSE_TOO_MANY
         except Exception as error:
             logger.warning("Counting a socket failed (%r); refusing with 1013", error)
-            await self.refuse(CLOSE_TRY_AGAIN_LATER)
-            return
+            return CLOSE_TRY_AGAIN_LATER
+        return None
+
+    async def join(self, slug: str) -> int | None:
         try:
             room = await find_room(slug)
         except Room.DoesNotExist:
-            await self.refuse(CLOSE_NO_SUCH_ROOM)
-            return
+            return CLOSE_NO_SUCH_ROOM
         except DatabaseError as error:
             logger.warning("Room lookup failed (%r); refusing with 1013", error)
-            await self.refuse(CLOSE_TRY_AGAIN_LATER)
-            return
+            return CLOSE_TRY_AGAIN_LATER
         try:
             async with asyncio.timeout(JOIN_TIMEOUT_SECONDS):
                 self.hub = await get_hub()
                 await self.hub.join(room.group_name, self)
         except Exception as error:
             logger.warning("Joining room %s failed (%r); refusing with 1013", room.pk, error)
-            await self.refuse(CLOSE_TRY_AGAIN_LATER)
-            return
+            return CLOSE_TRY_AGAIN_LATER
         self.room = room
+        return None
+
+    async def check_ban(self) -> int | None:
         # Joined first, then checked: a ban committed before this read is seen here, and one
         # committed after it reaches the socket as an event.
         try:
-            restriction = await find_restriction(room, user)
+            return CLOSE_FORBIDDEN if await self.banned() else None
         except DatabaseError as error:
             logger.warning("Restriction lookup failed (%r); refusing with 1013", error)
-            await self.refuse(CLOSE_TRY_AGAIN_LATER)
-            return
-        if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
-            await self.refuse(CLOSE_FORBIDDEN)
-            return
-        if self.refusal is not None:
-            await self.refuse(self.refusal)  # banned or signed out while connecting
-            return
-        self.restrict(restriction.kind if restriction else None, restriction and restriction.until)
-        # Frames published between the join and here are dropped; the client's resume, sent
-        # once it sees the socket open, reads them from the database.
-        await self.accept()
-        self.admitted = True
+            return CLOSE_TRY_AGAIN_LATER
 
     async def refuse(self, code: int, reason: str = "") -> None:
         # Accept first: a close before the handshake completes reaches the browser as 1006,
@@ -284,12 +287,13 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.send_frame(frames.history_frame(page, self.room.slug, max_bytes, keep_newest=True))
 
     async def banned(self) -> bool:
-        """Look again before reading the room: a ban whose event was lost (the channel layer
-        failed) still closes the socket here. Updates the mute the socket knows of too."""
+        """Whether a ban is in force for the socket's person in its room, looked up again;
+        it notes the mute that applies too. Before reading the room, so that a ban whose
+        event was lost (the channel layer failed) still keeps the room from them."""
         assert self.room is not None
         restriction = await find_restriction(self.room, self.scope["user"])
         if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
-            self.close_soon(CLOSE_FORBIDDEN)
+            self.end(CLOSE_FORBIDDEN)
             return True
         self.restrict(restriction.kind if restriction else None, restriction and restriction.until)
         return False
