@@ -3,11 +3,14 @@
 Channels' AuthMiddlewareStack does this in three layers, one of which wraps every frame the
 socket sends to see whether the session needs saving. A socket never changes its session,
 so this reads it once, at the handshake, in one trip to the database thread, and passes the
-server's `send` through untouched. It puts `user` and `session_key` in the scope.
+server's `send` through untouched. It puts `user` and `session_key` in the scope, and
+`session_unavailable` when the database could not say (the consumer then refuses with 1013,
+try again later, rather than calling the person signed out).
 """
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from types import SimpleNamespace
 from typing import Any
@@ -16,7 +19,10 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
+from django.db import DatabaseError
 from django.http import parse_cookie
+
+logger = logging.getLogger(__name__)
 
 
 @database_sync_to_async
@@ -39,6 +45,17 @@ class SessionAuthMiddleware:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         session_key = session_key_of(scope)
-        user = await user_of_session(session_key) if session_key else AnonymousUser()
-        scope = {**scope, "user": user, "session_key": session_key}
+        user, unavailable = AnonymousUser(), False
+        if session_key:
+            try:
+                user = await user_of_session(session_key)
+            except DatabaseError as error:
+                logger.warning("Session lookup failed (%r); the socket gets 1013", error)
+                unavailable = True
+        scope = {
+            **scope,
+            "user": user,
+            "session_key": session_key,
+            "session_unavailable": unavailable,
+        }
         return await self.inner(scope, receive, send)

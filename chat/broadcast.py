@@ -141,6 +141,11 @@ class Outbox:
         if self.draining is None:
             self.draining = asyncio.create_task(self._drain())
 
+    def clear(self) -> None:
+        """Drop what waits (the socket is closing)."""
+        self.queued.clear()
+        self.queued_bytes = 0
+
     async def _drain(self) -> None:
         try:
             while self.queued:

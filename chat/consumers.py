@@ -3,6 +3,14 @@
 The socket has no channel-layer channel of its own: frames of its room reach it through
 this process's hub (chat/broadcast.py), and its sends are saved by the group commit of
 chat/posting.py. The consumer parses, calls, and answers.
+
+What one socket can cost the server is bounded. Frames are handled one at a time, in order,
+and the server reads no further frames while one waits (uvicorn pauses reading). Every
+frame the socket is sent, answers and room frames alike, goes through one outbox that the
+consumer never waits on: a client that stops reading is closed with 4408 once its outbox
+passes CHAT_SOCKET_BUFFER_BYTES, and answers are at most CHAT_MAX_PAGE_BYTES each (one page
+per `resume`). Frames past CHAT_FRAME_LIMIT are answered `rate_limited`, and twice past it
+close the socket with 4429 (chat/limits.py).
 """
 
 from __future__ import annotations
@@ -10,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
@@ -21,8 +30,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from chat import frames, metrics, posting, services
+from chat import frames, limits, metrics, posting, services
 from chat.broadcast import Hub, Outbox, get_hub, send_to_room_soon
+from chat.converters import RoomSlugConverter
 from chat.frames import (
     BadFrame,
     DeleteRequest,
@@ -42,9 +52,13 @@ CLOSE_NOT_SIGNED_IN = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NO_SUCH_ROOM = 4404
 CLOSE_TOO_SLOW = 4408
+CLOSE_TOO_MANY = 4429
 CLOSE_TRY_AGAIN_LATER = 1013
 # A connect that cannot reach the channel layer within this gives up with 1013.
 JOIN_TIMEOUT_SECONDS = 5.0
+# The shape of every room slug (the URL converter's): anything else names no room, and is
+# refused before it reaches a query (PostgreSQL refuses a NUL byte outright).
+ROOM_SLUG_RE = re.compile(RoomSlugConverter.regex)
 
 
 def on_database_thread(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
@@ -82,68 +96,96 @@ class ChatConsumer(AsyncWebsocketConsumer):
     room: Room | None = None
     hub: Hub | None = None
     user_id: int = 0
+    socket_id = ""  # as counted by chat.limits.open_socket
     # Frames are delivered only once the socket is admitted (signed in, room found, not
     # banned); the ban or mute that applies, kept up to date by `restriction` events.
     admitted = False
+    # A close that an event asked for while the socket was still connecting.
+    refusal: int | None = None
     restriction_kind: str | None = None
     restriction_until: datetime | None = None
 
     async def connect(self) -> None:
+        code = await self.admission()
+        if code is None and self.refusal is not None:
+            code = self.refusal  # banned or signed out while connecting
+        if code is not None:
+            await self.refuse(code, "too many sockets" if code == CLOSE_TOO_MANY else "")
+            return
+        # Frames published between the join and here are dropped; the client's resume, sent
+        # once it sees the socket open, reads them from the database.
+        await self.accept()
+        self.admitted = True
+
+    async def admission(self) -> int | None:
+        """The checks of docs/protocol.md, "Opening", in order: the close code to refuse
+        with, or None once the socket has joined its room and may be admitted."""
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        if not ROOM_SLUG_RE.fullmatch(slug):
+            return CLOSE_NO_SUCH_ROOM  # before anything reads the database
+        if self.scope.get("session_unavailable"):
+            return CLOSE_TRY_AGAIN_LATER  # accounts.websocket logged why
         user = self.scope["user"]
         if not user.is_authenticated:
-            await self.refuse(CLOSE_NOT_SIGNED_IN)
-            return
+            return CLOSE_NOT_SIGNED_IN
         self.user_id = user.pk
+        self.outbox = Outbox(
+            self.base_send,
+            limit=settings.CHAT_SOCKET_BUFFER_BYTES,
+            on_overflow=lambda: self.close_soon(CLOSE_TOO_SLOW, "too slow"),
+        )
+        self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
+        return await self.count_socket() or await self.join(slug) or await self.check_ban()
+
+    async def count_socket(self) -> int | None:
         try:
-            room = await find_room(self.scope["url_route"]["kwargs"]["slug"])
+            async with asyncio.timeout(JOIN_TIMEOUT_SECONDS):
+                self.socket_id = await limits.open_socket(self.user_id)
+        except limits.TooManySockets:
+            return CLOSE_TOO_MANY
+        except Exception as error:
+            logger.warning("Counting a socket failed (%r); refusing with 1013", error)
+            return CLOSE_TRY_AGAIN_LATER
+        return None
+
+    async def join(self, slug: str) -> int | None:
+        try:
+            room = await find_room(slug)
         except Room.DoesNotExist:
-            await self.refuse(CLOSE_NO_SUCH_ROOM)
-            return
-        except DatabaseError:
-            logger.warning("Room lookup failed; refusing with 1013", exc_info=True)
-            await self.refuse(CLOSE_TRY_AGAIN_LATER)
-            return
+            return CLOSE_NO_SUCH_ROOM
+        except DatabaseError as error:
+            logger.warning("Room lookup failed (%r); refusing with 1013", error)
+            return CLOSE_TRY_AGAIN_LATER
         try:
             async with asyncio.timeout(JOIN_TIMEOUT_SECONDS):
                 self.hub = await get_hub()
                 await self.hub.join(room.group_name, self)
-        except Exception:
-            logger.warning("Joining room %s failed; refusing with 1013", room.pk, exc_info=True)
-            await self.refuse(CLOSE_TRY_AGAIN_LATER)
-            return
+        except Exception as error:
+            logger.warning("Joining room %s failed (%r); refusing with 1013", room.pk, error)
+            return CLOSE_TRY_AGAIN_LATER
         self.room = room
+        return None
+
+    async def check_ban(self) -> int | None:
         # Joined first, then checked: a ban committed before this read is seen here, and one
         # committed after it reaches the socket as an event.
         try:
-            restriction = await find_restriction(room, user)
-        except DatabaseError:
-            logger.warning("Restriction lookup failed; refusing with 1013", exc_info=True)
-            await self.refuse(CLOSE_TRY_AGAIN_LATER)
-            return
-        if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
-            await self.refuse(CLOSE_FORBIDDEN)
-            return
-        self.restrict(restriction.kind if restriction else None, restriction and restriction.until)
-        # Frames published between the join and here are dropped; the client's resume, sent
-        # once it sees the socket open, reads them from the database.
-        await self.accept()
-        self.outbox = Outbox(
-            self.base_send,
-            limit=settings.CHAT_SOCKET_BUFFER_BYTES,
-            on_overflow=lambda: self.close_soon(CLOSE_TOO_SLOW),
-        )
-        self.admitted = True
+            return CLOSE_FORBIDDEN if await self.banned() else None
+        except DatabaseError as error:
+            logger.warning("Restriction lookup failed (%r); refusing with 1013", error)
+            return CLOSE_TRY_AGAIN_LATER
 
-    async def refuse(self, code: int) -> None:
+    async def refuse(self, code: int, reason: str = "") -> None:
         # Accept first: a close before the handshake completes reaches the browser as 1006,
         # and the page could not tell "sign in" from "no such room".
         await self.accept()
-        await self.close(code=code)
+        await self.close(code=code, reason=reason)
 
     async def disconnect(self, code: int) -> None:
         self.admitted = False
         if self.room is not None and self.hub is not None:
             await self.hub.leave(self.room.group_name, self)
+        await limits.close_socket(self.user_id, self.socket_id)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Channels releases stale database connections before every handler, a hop to the
@@ -156,12 +198,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.admitted:
-            return  # refused and closing: frames sent before the close are dropped
+            return  # refused or closing: frames sent before the close are dropped
+        wait = self.frame_budget.spend()
+        if self.frame_budget.flooding:
+            self.close_soon(CLOSE_TOO_MANY, "too many frames")
+            return
         try:
             request = parse_frame(text_data)
         except BadFrame as error:
             metrics.error_sent(error.code, error.client_id)
-            await self.send_frame(frames.error_frame(error.code, error.detail, error.client_id))
+            if wait:
+                self.send_frame(frames.rate_limited_frame(wait, error.client_id))
+            else:
+                self.send_frame(frames.error_frame(error.code, error.detail, error.client_id))
+            return
+        if wait:
+            client_id = request.client_id if isinstance(request, SendRequest) else None
+            self.send_frame(frames.rate_limited_frame(wait, client_id))
             return
         match request:
             case SendRequest():
@@ -182,22 +235,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             body = services.clean_body(request.body)
             self.check_not_muted()
+            await limits.count_send(self.user_id)
             saved = services.checked(
                 await posting.post(self.room, self.scope["user"], body, request.client_id)
             )
+        except limits.RateLimited as limited:
+            self.send_frame(frames.rate_limited_frame(limited.retry_after, request.client_id))
+            return
         except services.Rejected as rejection:
             if rejection.code == "not_signed_in":
-                await self.close(code=CLOSE_NOT_SIGNED_IN)
+                self.close_soon(CLOSE_NOT_SIGNED_IN)
                 return
-            await self.send_error(rejection.code, rejection.detail, request.client_id)
+            self.send_error(rejection.code, rejection.detail, request.client_id)
             return
         except DatabaseError:
             logger.exception("Saving a message in room %s failed", self.room.pk)
-            await self.send_unavailable(request.client_id)
+            self.send_unavailable(request.client_id)
             return
-        await self.send_frame(frames.ack_frame(request.client_id, saved.id, saved.seq))
+        self.send_frame(frames.ack_frame(request.client_id, saved.id, saved.seq))
+        metrics.message_saved(saved.seq, request.client_id)
         if saved.created:
-            metrics.message_saved(saved.seq, request.client_id)
             message = Message(
                 id=saved.id,
                 seq=saved.seq,
@@ -215,44 +272,52 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise services.Rejected("muted", "You are muted in this room.")
 
     async def resume(self, request: ResumeRequest) -> None:
-        """Everything after `after_seq`, page by page. The socket joined the room's group
-        before this runs, so anything committed meanwhile also arrives live; clients drop
-        duplicates by seq."""
+        """One page of what came after `after_seq`, then `resumed` saying where it stopped
+        and whether more follow: the client asks again from there. The socket joined the
+        room's group before this runs, so anything committed meanwhile also arrives live;
+        clients drop duplicates by seq."""
         assert self.room is not None
-        last_seq = request.after_seq
-        while True:
-            try:
-                page = await read_history_after(self.room, last_seq, settings.CHAT_MAX_PAGE_SIZE)
-            except DatabaseError:
-                logger.exception("Resume in room %s failed", self.room.pk)
-                await self.send_unavailable()
+        try:
+            if await self.banned():
                 return
-            if page.messages:
-                await self.send_frame(frames.history_frame(page, self.room.slug))
-                last_seq = page.messages[-1].seq
-            if not page.has_more:
-                break
-        await self.send_frame(frames.resumed_frame(last_seq))
+            page = await read_history_after(
+                self.room, request.after_seq, settings.CHAT_MAX_PAGE_SIZE
+            )
+        except DatabaseError:
+            logger.exception("Resume in room %s failed", self.room.pk)
+            self.send_unavailable()
+            return
+        frame = frames.history_frame(page, self.room.slug, settings.CHAT_MAX_PAGE_BYTES)
+        last_seq = request.after_seq
+        if frame["messages"]:
+            self.send_frame(frame)
+            last_seq = frame["messages"][-1]["seq"]
+        self.send_frame(frames.resumed_frame(last_seq, frame["has_more"]))
 
     async def history(self, request: HistoryRequest) -> None:
         assert self.room is not None
         try:
+            if await self.banned():
+                return
             page = await read_history_before(self.room, request.before_seq, request.limit)
         except DatabaseError:
             logger.exception("History in room %s failed", self.room.pk)
-            await self.send_unavailable()
+            self.send_unavailable()
             return
-        await self.send_frame(frames.history_frame(page, self.room.slug))
+        max_bytes = settings.CHAT_MAX_PAGE_BYTES
+        self.send_frame(frames.history_frame(page, self.room.slug, max_bytes, keep_newest=True))
 
     async def history_around(self, request: HistoryRequest) -> None:
         assert self.room is not None and request.around_seq is not None
         try:
+            if await self.banned():
+                return
             page = await read_history_around(self.room, request.around_seq, request.limit)
         except DatabaseError:
             logger.exception("History in room %s failed", self.room.pk)
-            await self.send_unavailable()
+            self.send_unavailable()
             return
-        await self.send_frame(frames.around_frame(page, self.room.slug))
+        self.send_frame(frames.around_frame(page, self.room.slug))
 
     async def message_edit(self, request: EditRequest) -> None:
         """Acked like a send; the service broadcasts `message.edited` once committed."""
@@ -263,7 +328,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         if edited is not None:
             message = edited.message
-            await self.send_frame(frames.ack_frame(request.client_id, message.id, message.seq))
+            self.send_frame(frames.ack_frame(request.client_id, message.id, message.seq))
 
     async def message_delete(self, request: DeleteRequest) -> None:
         """Answered by the `message.deleted` broadcast the service sends once committed."""
@@ -279,49 +344,75 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             return await change
         except services.Rejected as rejection:
-            await self.send_error(rejection.code, rejection.detail, client_id)
+            self.send_error(rejection.code, rejection.detail, client_id)
         except PermissionDenied:
-            await self.close(code=CLOSE_FORBIDDEN)
+            self.end(CLOSE_FORBIDDEN)
         except DatabaseError:
             logger.exception("Changing a message in room %s failed", self.room.pk)
-            await self.send_unavailable(client_id)
+            self.send_unavailable(client_id)
         return None
 
-    # Delivery from the hub: never blocks the hub, whatever the client does.
+    async def banned(self) -> bool:
+        """Whether a ban is in force for the socket's person in its room, looked up again;
+        it notes the mute that applies too. Before reading the room, so that a ban whose
+        event was lost (the channel layer failed) still keeps the room from them."""
+        assert self.room is not None
+        restriction = await find_restriction(self.room, self.scope["user"])
+        if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
+            self.end(CLOSE_FORBIDDEN)
+            return True
+        self.restrict(restriction.kind if restriction else None, restriction and restriction.until)
+        return False
+
+    # Everything the socket is sent goes through its outbox, whatever the client does: the
+    # hub never waits on a socket, and neither does the consumer.
 
     def deliver(self, text: str) -> None:
-        """A frame of the room, from the hub. A socket whose client stopped reading is closed
-        (4408: reconnect and resume) once CHAT_SOCKET_BUFFER_BYTES of frames wait for it."""
+        """Queue an encoded frame. A socket whose client stopped reading is closed (4408,
+        reconnect and resume) once its outbox passes CHAT_SOCKET_BUFFER_BYTES."""
         if self.admitted:
             self.outbox.put(text)
 
     def handle_event(self, event: dict[str, Any]) -> None:
         """An event about this socket's person (see chat.broadcast.tell_person_on_commit)."""
-        if event["type"] == "chat.restriction" and self.room and event["room_id"] == self.room.pk:
-            frame = event["frame"]
-            if frame["kind"] == RoomBan.Kind.BAN:
-                self.close_soon(CLOSE_FORBIDDEN)
-                return
-            until = frame["until"]
-            self.restrict(frame["kind"], datetime.fromisoformat(until) if until else None)
-            self.deliver(frames.encode(frame))
+        match event["type"]:
+            case "chat.signed_out" if event["session_key"] in (None, self.scope["session_key"]):
+                self.end(CLOSE_NOT_SIGNED_IN)
+            case "chat.restriction" if self.room and event["room_id"] == self.room.pk:
+                frame = event["frame"]
+                if frame["kind"] == RoomBan.Kind.BAN:
+                    self.end(CLOSE_FORBIDDEN)
+                    return
+                until = frame["until"]
+                self.restrict(frame["kind"], datetime.fromisoformat(until) if until else None)
+                self.deliver(frames.encode(frame))
 
     def restrict(self, kind: str | None, until: datetime | None) -> None:
         self.restriction_kind, self.restriction_until = kind, until
 
-    def close_soon(self, code: int) -> None:
+    def end(self, code: int) -> None:
+        """Close for `code` now, or, while still connecting, refuse with it."""
+        if self.admitted:
+            self.close_soon(code)
+        else:
+            self.refusal = code
+
+    def close_soon(self, code: int, reason: str = "") -> None:
+        """Close without waiting: whatever is still queued is dropped, and the close frame
+        follows the frame being written, if any."""
         self.admitted = False
-        self.closing = asyncio.create_task(self.close(code=code))
+        self.outbox.clear()
+        self.closing = asyncio.create_task(self.close(code=code, reason=reason))
 
-    async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=frames.encode(frame))
+    def send_frame(self, frame: dict[str, Any]) -> None:
+        self.deliver(frames.encode(frame))
 
-    async def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
+    def send_error(self, code: str, detail: str, client_id: str | None = None) -> None:
         metrics.error_sent(code, client_id)
-        await self.send_frame(frames.error_frame(code, detail, client_id))
+        self.send_frame(frames.error_frame(code, detail, client_id))
 
-    async def send_unavailable(self, client_id: str | None = None) -> None:
+    def send_unavailable(self, client_id: str | None = None) -> None:
         detail = "The database is unavailable; nothing was saved. Retry with the same client_id."
         if client_id is None:
             detail = "The database is unavailable; try again shortly."
-        await self.send_error("unavailable", detail, client_id)
+        self.send_error("unavailable", detail, client_id)

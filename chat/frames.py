@@ -8,6 +8,7 @@ builder per server frame returns it as a dict, and `encode` makes it text.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -234,8 +235,22 @@ def history_payload(page: Page, room_slug: str) -> dict[str, Any]:
     }
 
 
-def history_frame(page: Page, room_slug: str) -> dict[str, Any]:
-    return {"type": "history", **history_payload(page, room_slug)}
+def history_frame(
+    page: Page, room_slug: str, max_bytes: int, *, keep_newest: bool = False
+) -> dict[str, Any]:
+    """A `history` frame of the page, at most `max_bytes` long once encoded (always at least
+    one message). Messages that do not fit are left out, from the old end when walking back
+    (`keep_newest`), from the new end when resuming, and `has_more` then says so: the client
+    asks again from where the frame stops."""
+    payloads = [message_payload(message, room_slug) for message in page.messages]
+    kept = _within(payloads, max_bytes - _HISTORY_FRAME_OVERHEAD, keep_newest)
+    cut = len(kept) < len(payloads)
+    return {
+        "type": "history",
+        "messages": kept,
+        "has_more": page.has_more or cut,
+        "history_limited": page.history_limited and not cut,
+    }
 
 
 def around_payload(page: AroundPage, room_slug: str) -> dict[str, Any]:
@@ -270,8 +285,35 @@ def message_edited_frame(message: Message, room_slug: str) -> dict[str, Any]:
     return {"type": "message.edited", "message": message_payload(message, room_slug)}
 
 
-def resumed_frame(last_seq: int) -> dict[str, Any]:
-    return {"type": "resumed", "last_seq": last_seq}
+# The frame around the messages: {"type":"history","messages":[],"has_more":false,...}.
+_HISTORY_FRAME_OVERHEAD = 128
+
+
+def _within(payloads: list[dict[str, Any]], budget: int, keep_newest: bool) -> list[dict[str, Any]]:
+    ordered = reversed(payloads) if keep_newest else iter(payloads)
+    kept: list[dict[str, Any]] = []
+    used = 0
+    for payload in ordered:
+        used += len(encode(payload).encode()) + 1  # and the comma after it
+        if used > budget and kept:
+            break
+        kept.append(payload)
+    if keep_newest:
+        kept.reverse()
+    return kept
+
+
+def resumed_frame(last_seq: int, has_more: bool) -> dict[str, Any]:
+    return {"type": "resumed", "last_seq": last_seq, "has_more": has_more}
+
+
+def rate_limited_frame(retry_after: float, client_id: str | None = None) -> dict[str, Any]:
+    """The error for a send or frame over a limit of chat/limits.py; `retry_after` is in
+    whole seconds, rounded up."""
+    return {
+        **error_frame("rate_limited", "Too many requests; wait before sending again.", client_id),
+        "retry_after": max(1, math.ceil(retry_after)),
+    }
 
 
 def restriction_frame(restriction: RoomBan | None) -> dict[str, Any]:

@@ -1,9 +1,12 @@
-from django.urls import path
+from django.urls import re_path
 
 from chat.consumers import ChatConsumer
 from ops.logs import SocketEvents
 
 websocket_urlpatterns = [
-    # SocketEvents: the socket's log lines and open-socket count, outside the consumer.
-    path("ws/chat/<str:slug>/", SocketEvents(ChatConsumer.as_asgi())),
+    # Any text at all as the slug, even with a "/" or a newline: the consumer refuses a slug
+    # no room can have with 4404, where a route that did not match would end the handshake
+    # with an error and a traceback. SocketEvents: the socket's log lines and open-socket
+    # count, outside the consumer.
+    re_path(r"^ws/chat/(?P<slug>(?s:.*))/$", SocketEvents(ChatConsumer.as_asgi())),
 ]

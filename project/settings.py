@@ -293,6 +293,17 @@ CHAT_ROOMS_PER_USER = env_int("CHAT_ROOMS_PER_USER", 100, minimum=0)
 CHAT_EDIT_WINDOW_SECONDS = env_int("CHAT_EDIT_WINDOW_SECONDS", 900, minimum=0)
 # The index lists this many rooms, most recently active first; a search finds the others.
 CHAT_INDEX_ROOMS = 50
+# Bytes one `history` frame (an answer to `history`, or a page of `resume`) holds at most,
+# besides CHAT_MAX_PAGE_SIZE messages: 200 long messages would make a frame of megabytes,
+# past what proxies pass, and at most a quarter of the socket's buffer, so that answering
+# never closes a socket that reads.
+CHAT_MAX_PAGE_BYTES = min(256 * 1024, CHAT_SOCKET_BUFFER_BYTES // 4)
+# Flood control (chat/limits.py; 0 turns each off): messages one person may send, COUNT per
+# SECONDS over all their sockets and server processes; frames of any type one socket may
+# send; sockets one person may have open at once.
+CHAT_RATE_LIMIT = env_rate("CHAT_RATE_LIMIT", "20/10")
+CHAT_FRAME_LIMIT = env_rate("CHAT_FRAME_LIMIT", "100/10")
+CHAT_MAX_SOCKETS_PER_USER = env_int("CHAT_MAX_SOCKETS_PER_USER", 20, minimum=0)
 
 # Operations (docs/deploy.md). Prometheus: every web and Celery process of this machine
 # writes its metrics to files here (project/serve.py and project/celery.py point

@@ -7,7 +7,8 @@ at once with one line saying which, and how to start it.
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -18,9 +19,11 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.models import User
-from chat import posting
+from chat import limits, posting
 from chat.models import Room
 from project.asgi import application
+from tests.browser.server import LiveServer
+from tests.real_server import start_server
 
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 START_REDIS = (
@@ -56,14 +59,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"start it with: {START_REDIS}",
             returncode=3,
         )
+    _forget_counters()
+
+
+def _forget_counters() -> None:
+    """Drop the rate and socket counts an earlier run left (chat.limits): user pks start
+    again at 1 in a new test database, and a count of an old alice would count for the new."""
+    import redis
+
+    with redis.Redis.from_url(settings.REDIS_URL) as client:
+        stale = list(client.scan_iter(f"{settings.CHANNEL_LAYER_PREFIX}:limits:*"))
+        if stale:
+            client.delete(*stale)
 
 
 @pytest.fixture(autouse=True)
 async def _close_posting_pool() -> AsyncIterator[None]:
     """Each test runs in an event loop of its own, and sockets' sends open an async
-    connection pool per loop (chat.posting): close it before the loop goes."""
+    connection pool per loop (chat.posting), and a Redis client for the limits
+    (chat.limits): close them before the loop goes."""
     yield
     await posting.close_pools()
+    await limits.close_counters()
 
 
 @pytest.fixture
@@ -129,16 +146,24 @@ async def send_and_ack(socket: WebsocketCommunicator, body: str, client_id: str)
             return frame
 
 
-def fill_room(room: Room, author: User, count: int) -> None:
-    """Add `count` messages the fast way (one INSERT), with seqs as post_message gives."""
+def fill_room(room: Room, author: User, count: int, body_chars: int = 0) -> None:
+    """Add `count` messages the fast way (one INSERT), with seqs as post_message gives;
+    bodies `m<seq>`, padded with "x" to `body_chars`."""
     from chat.models import Message
 
     start = room.last_seq
     Message.objects.bulk_create(
-        Message(
-            room=room, author=author, seq=start + n, body=f"m{start + n}", client_id=f"f{start + n}"
-        )
-        for n in range(1, count + 1)
+        (
+            Message(
+                room=room,
+                author=author,
+                seq=start + n,
+                body=f"m{start + n}".ljust(body_chars, "x"),
+                client_id=f"f{start + n}",
+            )
+            for n in range(1, count + 1)
+        ),
+        batch_size=1000,
     )
     Room.objects.filter(pk=room.pk).update(
         last_seq=start + count, message_count=F("message_count") + count
@@ -173,3 +198,20 @@ def plain_staff(django_user_model: type[User]) -> User:
     return django_user_model.objects.create_user(
         "stan", "stan@example.com", "stan-pw-1", is_staff=True
     )
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start the web process as the Procfile runs it (python -m project.serve: uvicorn, one
+    worker) over the test database, with a channel-layer prefix of its own; keyword
+    arguments are environment variables for it. Stopped at the end of the test."""
+    servers: list[LiveServer] = []
+
+    def _serve(**env: str) -> LiveServer:
+        server = start_server(tmp_path / f"server-{len(servers)}.log", **env)
+        servers.append(server)
+        return server
+
+    yield _serve
+    for server in servers:
+        server.stop()

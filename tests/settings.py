@@ -29,7 +29,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 _run = os.environ.get("PARLEY_TEST_RUN", "")
 if _run:
     DATABASES["default"]["TEST"] = {"NAME": f"test_parley_{_run}"}
-    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"parley-test-{_run}"
+    CHANNEL_LAYER_PREFIX = f"parley-test-{_run}"  # the rate and socket counters' keys too
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = CHANNEL_LAYER_PREFIX
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

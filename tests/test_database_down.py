@@ -2,45 +2,16 @@
 broadcast, the socket stays usable, and a retry with the same client_id succeeds later."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 
-import psycopg
 import pytest
 from channels.db import database_sync_to_async
-from django.db import connection, connections
+from django.db import connections
 
 from chat.models import Message
 from tests.conftest import send_and_ack
+from tests.outage import Outage
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Outage:
-    """Cuts every connection to the test database and refuses new ones, for real."""
-
-    def __init__(self) -> None:
-        settings = connection.settings_dict
-        self.name = settings["NAME"]
-        self.admin = psycopg.connect(
-            host=settings["HOST"],
-            port=settings["PORT"] or 5432,
-            user=settings["USER"],
-            password=settings["PASSWORD"],
-            dbname="postgres",
-            autocommit=True,
-        )
-
-    @contextmanager
-    def during(self) -> Iterator[None]:
-        self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
-        self.admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-            [self.name],
-        )
-        try:
-            yield
-        finally:
-            self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""resume sends exactly what came after the client's last seq, in pages, then `resumed`."""
+"""resume sends exactly what came after the client's last seq, one page per request, then
+`resumed`, which says where the page stopped and whether the client should ask again."""
 
 import pytest
 from channels.db import database_sync_to_async
@@ -11,15 +12,24 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 async def collect_resume(socket, after_seq: int) -> tuple[list[dict], list[dict], int]:
-    """Send resume; return the history frames, the live message frames seen meanwhile,
-    and the resumed frame's last_seq."""
-    await socket.send_json_to({"type": "resume", "after_seq": after_seq})
-    pages, live = [], []
+    """Resume as a client does, asking again while `has_more`; return the history frames
+    (one per request, at most), the live message frames seen meanwhile, and the last
+    `resumed` frame's last_seq."""
+    pages: list[dict] = []
+    live: list[dict] = []
     while True:
-        frame = await socket.receive_json_from(timeout=10)
-        if frame["type"] == "resumed":
-            return pages, live, frame["last_seq"]
-        (pages if frame["type"] == "history" else live).append(frame)
+        await socket.send_json_to({"type": "resume", "after_seq": after_seq})
+        answer: list[dict] = []
+        while True:
+            frame = await socket.receive_json_from(timeout=10)
+            if frame["type"] == "resumed":
+                break
+            (answer if frame["type"] == "history" else live).append(frame)
+        assert len(answer) <= 1, "a resume is answered with one page at most"
+        pages.extend(answer)
+        after_seq = frame["last_seq"]
+        if not frame["has_more"]:
+            return pages, live, after_seq
 
 
 async def test_socket_dropped_mid_stream_resumes_with_exactly_the_rooms_messages(
@@ -95,10 +105,14 @@ async def test_messages_committed_during_resume_arrive_live(alice, bob, room, co
     seqs: list[int] = []
     while True:
         frame = await reader.receive_json_from(timeout=10)
-        if frame["type"] == "resumed":
-            break
         if frame["type"] == "history":
             seqs.extend(m["seq"] for m in frame["messages"])
+        elif frame["type"] == "message":
+            seqs.append(frame["message"]["seq"])
+        elif frame["type"] == "resumed" and frame["has_more"]:
+            await reader.send_json_to({"type": "resume", "after_seq": frame["last_seq"]})
+        elif frame["type"] == "resumed":
+            break
     if late_ack["seq"] not in seqs:
         live = await reader.receive_json_from(timeout=5)
         seqs.append(live["message"]["seq"])

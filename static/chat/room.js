@@ -125,6 +125,8 @@ socket.addEventListener("statechange", ({ detail: { state, code } }) => {
     showStatus("reconnecting", "The server is busy. Reconnecting…");
   } else if (state === "waiting" && code === 1012) {
     showStatus("reconnecting", "The server is restarting. Reconnecting…");
+  } else if (state === "waiting" && code === 4429) {
+    showStatus("reconnecting", "Too many connections: close other Parley tabs. Reconnecting…");
   } else if (state === "waiting") {
     showStatus("reconnecting", "Connection lost. Reconnecting…");
   }
@@ -160,7 +162,7 @@ socket.addEventListener("frame", ({ detail: frame }) => {
       receiveResumePage(frame.messages);
       break;
     case "resumed":
-      resumed(frame.last_seq);
+      resumed(frame.last_seq, Boolean(frame.has_more));
       break;
     case "ack":
       if (!actions.settle(frame)) acked(frame);
@@ -199,6 +201,8 @@ socket.addEventListener("frame", ({ detail: frame }) => {
 
 // ---- Catching up ----
 
+// The server answers each resume with one page and says whether more follow; the page asks
+// again from where it stopped until it has everything, then counts as caught up.
 function sendResume() {
   if (resuming || !socket.isOpen) return;
   if (detached) {
@@ -216,10 +220,14 @@ function receiveResumePage(messages) {
   log.append(messages);
 }
 
-function resumed(lastSeq) {
-  resuming = false;
+function resumed(lastSeq, hasMore) {
   if (Number.isSafeInteger(lastSeq) && lastSeq > upTo) upTo = lastSeq;
   advance();
+  if (hasMore) {
+    socket.send({ type: "resume", after_seq: upTo });
+    return;
+  }
+  resuming = false;
   if (!ready) {
     ready = true;
     socket.markHealthy();
@@ -368,18 +376,36 @@ function acked(frame) {
   if (log.highestSeq > upTo) noticeGap();
 }
 
+// Seconds the server asked to wait before trying again (rate_limited), in milliseconds.
+function retryDelay(frame, fallback) {
+  const seconds = Number(frame.retry_after);
+  return frame.code === "rate_limited" && seconds > 0 ? seconds * 1000 : fallback;
+}
+
 function failed(frame) {
   if (frame.client_id) {
     const entry = outbox.get(frame.client_id);
-    if (entry) setEntryState(entry, "error", frame.detail || "The message was not sent.");
+    if (entry && frame.code === "rate_limited") {
+      // Too many messages too fast: it goes out by itself once the server allows it.
+      const wait = retryDelay(frame, RESUME_RETRY_MS);
+      setEntryState(entry, "error", `Sending too fast; retrying in ${Math.ceil(wait / 1000)} s.`);
+      setTimeout(() => {
+        if (outbox.get(entry.clientId) !== entry || entry.state !== "error") return;
+        setEntryState(entry, "queued");
+        if (ready) transmit(entry);
+      }, wait);
+    } else if (entry) {
+      setEntryState(entry, "error", frame.detail || "The message was not sent.");
+    }
     if (frame.code === "room_locked") setBlock("readOnly", "This room is read-only.");
     if (frame.code === "muted") setBlock("muted", frame.detail || "You are muted in this room.");
     return;
   }
   if (resuming) {
-    // The resume itself failed (the database was unavailable): ask again shortly.
+    // The resume itself failed (the database was unavailable, or the page asked too
+    // often): ask again shortly.
     resuming = false;
-    setTimeout(sendResume, RESUME_RETRY_MS);
+    setTimeout(sendResume, retryDelay(frame, RESUME_RETRY_MS));
     return;
   }
   console.warn("Error from the server", frame);

@@ -2,7 +2,9 @@
 // capped exponential backoff and jitter, waits while the browser says it is offline, and
 // gives up only on the close codes that mean retrying cannot help.
 
-// docs/protocol.md: 4401 not signed in, 4403 not allowed, 4404 no such room.
+// docs/protocol.md: 4401 not signed in, 4403 not allowed, 4404 no such room. Every other
+// code is worth another try after the backoff: 1013 the server is busy, 4408 the page
+// fell behind reading, 4429 too many sockets or frames.
 export const FINAL_CLOSE_CODES = new Set([4401, 4403, 4404]);
 // 1012, service restart: the server is stopping (a deploy), and another one is ready.
 export const SERVICE_RESTART = 1012;

@@ -12,16 +12,15 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.test import Client
 
 from accounts.models import User
 from tests.browser.server import LiveServer
 from tests.browser.support import Browser, BrowserContext, Page, expect, sync_playwright
+from tests.real_server import test_database_url
 
 CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
 AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -63,18 +62,6 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _test_database_url() -> str:
-    """The URL of the database pytest-django created, for the server process to use."""
-    db = connections["default"].settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    at = f"{credentials}@" if credentials else ""
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or "5432"
-    return f"postgres://{at}{host}:{port}/{quote(db['NAME'], safe='')}"
-
-
 @pytest.fixture(scope="package")
 def _server(
     django_db_setup: None, tmp_path_factory: pytest.TempPathFactory
@@ -82,7 +69,7 @@ def _server(
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": test_database_url(),
         "REDIS_URL": settings.REDIS_URL,
         "SECRET_KEY": settings.SECRET_KEY,
         # Group names are room.<pk>; a prefix of our own keeps another test run's rooms

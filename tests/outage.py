@@ -1,0 +1,35 @@
+"""A real database outage for tests: the test database refuses every connection."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from django.db import connection
+
+
+class Outage:
+    """Cuts every connection to the test database and refuses new ones, for real."""
+
+    def __init__(self) -> None:
+        settings = connection.settings_dict
+        self.name = settings["NAME"]
+        self.admin = psycopg.connect(
+            host=settings["HOST"],
+            port=settings["PORT"] or 5432,
+            user=settings["USER"],
+            password=settings["PASSWORD"],
+            dbname="postgres",
+            autocommit=True,
+        )
+
+    @contextmanager
+    def during(self) -> Iterator[None]:
+        self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
+        self.admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            [self.name],
+        )
+        try:
+            yield
+        finally:
+            self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
