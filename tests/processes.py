@@ -309,6 +309,9 @@ class Processes:
             "CHANNEL_LAYER_PREFIX": self.prefix,
             "WEB_CONCURRENCY": "1",
             "PYTHONUNBUFFERED": "1",
+            # Bursts of sends are what these tests are about; flood control has its own.
+            "CHAT_RATE_LIMIT": "0",
+            "CHAT_FRAME_LIMIT": "0",
             **env,
         }
         # tests/settings.py would replace the prefix with the run's; these servers use theirs.
