@@ -1,0 +1,29 @@
+"""A ban committed while a socket is connecting (after its room was found, before it joined
+the room's group) still keeps the person out: the socket joins first and checks after."""
+
+import pytest
+from channels.db import database_sync_to_async
+
+from chat import consumers, services
+from tests.conftest import socket_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def test_a_ban_committed_between_room_lookup_and_join_refuses_the_socket(
+    bob, moderator, room, monkeypatch
+):
+    find_room = consumers.find_room
+
+    async def find_room_then_ban(slug: str):
+        found = await find_room(slug)
+        await database_sync_to_async(services.restrict_user)(room, bob, "ban", moderator)
+        return found
+
+    monkeypatch.setattr(consumers, "find_room", find_room_then_ban)
+    socket = await socket_for(bob, "general")
+    connected, _ = await socket.connect(timeout=5)
+    assert connected  # refusals are accepted, then closed with their code
+    closing = await socket.receive_output(timeout=5)
+    assert closing == {"type": "websocket.close", "code": consumers.CLOSE_FORBIDDEN, "reason": ""}
+    await socket.disconnect()
