@@ -119,23 +119,28 @@ class Outbox:
     dropped: a client that stops reading costs the server a bounded amount of memory.
     """
 
+    __slots__ = ("draining", "limit", "on_overflow", "queued", "queued_bytes", "send", "write_now")
+
     def __init__(self, send: Send, limit: int, on_overflow: Callable[[], None]) -> None:
         self.send = send
         self.limit = limit
         self.on_overflow = on_overflow
         self.write_now = direct_writer(send)
-        self.queued: deque[str] = deque()
+        # Made when a frame first has to wait, and dropped once drained: most sockets never
+        # need one, and ten thousand idle sockets are ten thousand empty deques otherwise.
+        self.queued: deque[str] | None = None
         self.queued_bytes = 0
         self.draining: asyncio.Task[None] | None = None
 
     def put(self, text: str) -> None:
         if self.draining is None and self.write_now is not None and self.write_now(text):
             return
+        if self.queued is None:
+            self.queued = deque()
         self.queued.append(text)
         self.queued_bytes += len(text)
         if self.queued_bytes > self.limit:
-            self.queued.clear()
-            self.queued_bytes = 0
+            self.clear()
             self.on_overflow()
             return
         if self.draining is None:
@@ -143,7 +148,7 @@ class Outbox:
 
     def clear(self) -> None:
         """Drop what waits (the socket is closing)."""
-        self.queued.clear()
+        self.queued = None
         self.queued_bytes = 0
 
     async def _drain(self) -> None:
@@ -153,8 +158,9 @@ class Outbox:
                 self.queued_bytes -= len(text)
                 await self.send({"type": "websocket.send", "text": text})
         except Exception:
-            self.queued.clear()  # the client is gone; its disconnect follows
+            pass  # the client is gone; its disconnect follows
         finally:
+            self.clear()
             self.draining = None
 
 

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -54,6 +55,8 @@ CLOSE_NO_SUCH_ROOM = 4404
 CLOSE_TOO_SLOW = 4408
 CLOSE_TOO_MANY = 4429
 CLOSE_TRY_AGAIN_LATER = 1013
+# Sends of one socket that may wait for their batch at once (see message_send).
+SENDS_IN_FLIGHT = 8
 # A connect that cannot reach the channel layer within this gives up with 1013.
 JOIN_TIMEOUT_SECONDS = 5.0
 # The shape of every room slug (the URL converter's): anything else names no room, and is
@@ -95,6 +98,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     room: Room | None = None
     hub: Hub | None = None
+    # Sends waiting for their batch (see message_send); made at the first send.
+    sends_in_flight: asyncio.Semaphore | None = None
+    answering: set[asyncio.Task[None]] = frozenset()  # type: ignore[assignment]
     user_id: int = 0
     socket_id = ""  # as counted by chat.limits.open_socket
     # Frames are delivered only once the socket is admitted (signed in, room found, not
@@ -104,6 +110,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
     refusal: int | None = None
     restriction_kind: str | None = None
     restriction_until: datetime | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # Channels' own loop (await_many_dispatch) keeps a task per socket waiting on
+        # `receive`, made for a channel-layer channel this socket does not have; reading the
+        # one source directly saves that task, about a kibibyte per open socket.
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def connect(self) -> None:
         code = await self.admission()
@@ -206,12 +225,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             request = parse_frame(text_data)
         except BadFrame as error:
+            await self.in_order()
             metrics.error_sent(error.code, error.client_id)
             if wait:
                 self.send_frame(frames.rate_limited_frame(wait, error.client_id))
             else:
                 self.send_frame(frames.error_frame(error.code, error.detail, error.client_id))
             return
+        if not isinstance(request, SendRequest) or wait:
+            await self.in_order()
         if wait:
             client_id = request.client_id if isinstance(request, SendRequest) else None
             self.send_frame(frames.rate_limited_frame(wait, client_id))
@@ -231,36 +253,68 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.message_delete(request)
 
     async def message_send(self, request: SendRequest) -> None:
+        """Check and queue the send in the order the frames came, then let the client's next
+        frame be read while this one waits for its batch: a client that pipelines its sends
+        gets them committed together (chat/posting.py). At most SENDS_IN_FLIGHT wait at once;
+        past that, the socket reads nothing more until one is answered."""
         assert self.room is not None
         try:
             body = services.clean_body(request.body)
             self.check_not_muted()
             await limits.count_send(self.user_id)
-            saved = services.checked(
-                await posting.post(self.room, self.scope["user"], body, request.client_id)
-            )
+            outcome = await posting.submit(self.room, self.scope["user"], body, request.client_id)
         except limits.RateLimited as limited:
+            await self.in_order()
             self.send_frame(frames.rate_limited_frame(limited.retry_after, request.client_id))
             return
+        except services.Rejected as rejection:
+            await self.in_order()
+            self.send_error(rejection.code, rejection.detail, request.client_id)
+            return
+        if self.sends_in_flight is None:
+            self.sends_in_flight, self.answering = asyncio.Semaphore(SENDS_IN_FLIGHT), set()
+        await self.sends_in_flight.acquire()
+        answering = asyncio.create_task(self.answer_send(request.client_id, body, outcome))
+        self.answering.add(answering)
+        answering.add_done_callback(self.answered)
+
+    async def in_order(self) -> None:
+        """Frames are answered in the order they came (docs/protocol.md): before answering
+        anything else, wait for the sends still waiting for their batch."""
+        if self.answering:
+            await asyncio.wait(list(self.answering))
+
+    def answered(self, task: asyncio.Task[None]) -> None:
+        assert self.sends_in_flight is not None
+        self.answering.discard(task)
+        self.sends_in_flight.release()
+
+    async def answer_send(
+        self, client_id: str, body: str, outcome: Awaitable[posting.Outcome]
+    ) -> None:
+        """Once the send's batch committed: the ack, then the broadcast."""
+        assert self.room is not None
+        try:
+            saved = services.checked(await outcome)
         except services.Rejected as rejection:
             if rejection.code == "not_signed_in":
                 self.close_soon(CLOSE_NOT_SIGNED_IN)
                 return
-            self.send_error(rejection.code, rejection.detail, request.client_id)
+            self.send_error(rejection.code, rejection.detail, client_id)
             return
         except DatabaseError:
             logger.exception("Saving a message in room %s failed", self.room.pk)
-            self.send_unavailable(request.client_id)
+            self.send_unavailable(client_id)
             return
-        self.send_frame(frames.ack_frame(request.client_id, saved.id, saved.seq))
-        metrics.message_saved(saved.seq, request.client_id)
+        self.send_frame(frames.ack_frame(client_id, saved.id, saved.seq))
+        metrics.message_saved(saved.seq, client_id)
         if saved.created:
             message = Message(
                 id=saved.id,
                 seq=saved.seq,
                 author=self.scope["user"],
                 body=body,
-                client_id=request.client_id,
+                client_id=client_id,
                 created_at=saved.created_at,
             )
             send_to_room_soon(self.room, frames.message_frame(message, self.room.slug))

@@ -68,6 +68,8 @@ class TooManySockets(Exception):
 class FrameBudget:
     """CHAT_FRAME_LIMIT for one socket: a fixed window, counted in the socket's process."""
 
+    __slots__ = ("count", "rate", "window_ends")
+
     def __init__(self, rate: Rate | None) -> None:
         self.rate = rate
         self.window_ends = 0.0

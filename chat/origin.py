@@ -27,13 +27,19 @@ Origin = tuple[str, str, int]  # scheme, host, port
 class SameOriginValidator:
     """ASGI middleware: lets a WebSocket through only from an allowed Origin."""
 
+    # A plain callable that returns a coroutine is ASGI 3 all the same; say so, since
+    # asgiref (and uvicorn) would otherwise take it for ASGI 2.
+    _asgi_single_callable = True
+
     def __init__(self, application: Any) -> None:
         self.application = application
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+    def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        # Not a coroutine: an accepted socket is handed on, not awaited here, so it holds no
+        # frame of this middleware for its lifetime.
         if scope["type"] == "websocket" and not origin_allowed(scope):
-            return await WebsocketDenier()(scope, receive, send)
-        return await self.application(scope, receive, send)
+            return WebsocketDenier()(scope, receive, send)
+        return self.application(scope, receive, send)
 
 
 def origin_allowed(scope: dict[str, Any]) -> bool:

@@ -203,14 +203,14 @@ class RoomQueue:
         self.waiting: list[tuple[Draft, asyncio.Future[Outcome]]] = []
         self.committing: asyncio.Task[None] | None = None
 
-    async def post(self, draft: Draft) -> Outcome:
+    def submit(self, draft: Draft) -> asyncio.Future[Outcome]:
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self.waiting.append((draft, future))
         if self.committing is None:
             self.committing = asyncio.create_task(
                 self._commit_batches(), name=f"chat-commit-{self.room_id}"
             )
-        return await future
+        return future
 
     async def _commit_batches(self) -> None:
         try:
@@ -260,11 +260,11 @@ class Poster:
         )
         self.queues: dict[int, RoomQueue] = {}
 
-    async def post(self, room_id: int, draft: Draft) -> Outcome:
+    def submit(self, room_id: int, draft: Draft) -> asyncio.Future[Outcome]:
         queue = self.queues.get(room_id)
         if queue is None:
             queue = self.queues[room_id] = RoomQueue(room_id, self.pool)
-        return await queue.post(draft)
+        return queue.submit(draft)
 
 
 _posters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Poster] = weakref.WeakKeyDictionary()
@@ -283,13 +283,24 @@ def uses_group_commit() -> bool:
     return connection.vendor == "postgresql"
 
 
-async def post(room: Room, author: AbstractBaseUser, body: str, client_id: str) -> Outcome:
-    """Save one message from an async caller; returns once its batch committed. Raises
-    DatabaseError when the database refuses (nothing of the batch is saved)."""
+async def submit(
+    room: Room, author: AbstractBaseUser, body: str, client_id: str
+) -> asyncio.Future[Outcome]:
+    """Queue one message for its room's next batch, and return the future of its outcome,
+    which resolves once that batch committed, or fails with DatabaseError when the database
+    refused it (nothing of the batch is saved). Messages are numbered in the order of the
+    calls that queued them, so a socket that submits in the order it read its frames keeps
+    its sends in order however many wait at once."""
     draft = Draft(author_id=author.pk, client_id=client_id, body=body)
     if uses_group_commit():
-        return await (await _poster()).post(room.pk, draft)
-    return await sync_to_async(_commit_one_on_database_thread, thread_sensitive=True)(room, draft)
+        return (await _poster()).submit(room.pk, draft)
+    committing = sync_to_async(_commit_one_on_database_thread, thread_sensitive=True)
+    return asyncio.ensure_future(committing(room, draft))
+
+
+async def post(room: Room, author: AbstractBaseUser, body: str, client_id: str) -> Outcome:
+    """Save one message from an async caller; returns once its batch committed."""
+    return await (await submit(room, author, body, client_id))
 
 
 def _commit_one_on_database_thread(room: Room, draft: Draft) -> Outcome:

@@ -96,21 +96,28 @@ class RequestContext:
     """ASGI middleware: the request id and client address for everything the request or
     socket logs, `X-Request-ID` on HTTP responses, and one access line per HTTP request."""
 
+    # A plain callable that returns a coroutine is ASGI 3 all the same; say so, since
+    # asgiref (and uvicorn) would otherwise take it for ASGI 2.
+    _asgi_single_callable = True
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine: a socket is handed on, not awaited here, so it holds no frame of
+        # this middleware for its lifetime. The server calls this in the task that then runs
+        # what it returns, so the variables set here stay with that request or socket.
         if scope["type"] not in {"http", "websocket"}:
-            await self.app(scope, receive, send)
-            return
-        # Each request and socket runs in a task of its own, so these stay with it.
+            return self.app(scope, receive, send)
         request_id = request_id_of(scope)
         request_id_var.set(request_id)
         client = scope.get("client")
         client_var.set(client[0] if client else None)
         if scope["type"] == "websocket":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self.logged(scope, receive, send, request_id)
+
+    async def logged(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
 
         started = time.monotonic()
         status = 500  # if the app fails before answering

@@ -62,6 +62,10 @@ def main() -> None:
         loop="uvloop",
         http="httptools",
         lifespan="off",
+        # Said, not guessed: the outer middleware are plain callables that return the inner
+        # app's coroutine (no frame of theirs per open socket), which uvicorn's guess would
+        # take for ASGI 2.
+        interface="asgi3",
         proxy_headers=True,
         forwarded_allow_ips=env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1", "::1"]),
         # Django's LOGGING (plain or JSON, settings.py) formats uvicorn's lines too.
