@@ -127,29 +127,3 @@ async def test_a_failed_batch_acks_none_of_its_sends_and_saves_nothing(
     # The same client_id, sent again, is saved once the database takes it.
     retry = await send_and_ack(senders[0], "fine", "b0")
     assert (retry["type"], retry["seq"]) == ("ack", 2)
-
-
-async def test_sends_one_socket_pipelines_share_a_batch_and_are_acked_in_order(
-    alice, room, connect, room_lock
-):
-    socket = await connect(alice)
-    await socket.send_json_to({"type": "message.send", "body": "first", "client_id": "p0"})
-    await asyncio.sleep(0.2)  # the first batch is now waiting for the row lock
-    for number in range(1, 5):
-        await socket.send_json_to(
-            {"type": "message.send", "body": f"next {number}", "client_id": f"p{number}"}
-        )
-    await queued_sends(room.pk, 4)  # read while the first waits: the socket pipelines
-    room_lock.execute("COMMIT")
-
-    acks = []
-    while len(acks) < 5:
-        frame = await socket.receive_json_from(timeout=10)
-        if frame["type"] == "ack":
-            acks.append(frame)
-    assert [ack["client_id"] for ack in acks] == [f"p{n}" for n in range(5)]
-    assert [ack["seq"] for ack in acks] == [1, 2, 3, 4, 5]
-    batch = await database_sync_to_async(
-        lambda: set(Message.objects.filter(seq__gte=2).values_list("created_at", flat=True))
-    )()
-    assert len(batch) == 1, "the pipelined sends were not one statement"
