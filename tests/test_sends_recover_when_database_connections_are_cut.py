@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from asgiref.sync import SyncToAsync
 from django.db import connection, connections
 
 from chat.models import Message
@@ -54,7 +55,9 @@ def database_cut() -> Iterator[Cut]:
     yield cut
     cut.restore()
     cut.admin.close()
-    # This process's pool holds cut connections: start afresh before the database is flushed.
+    # This process's pool holds cut connections: start afresh before the database is flushed,
+    # on the thread that database_sync_to_async runs on too (later tests use it first).
+    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
     connections.close_all()
     connection.close_pool()
 
