@@ -245,51 +245,41 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.message_delete(request)
 
     async def message_send(self, request: SendRequest) -> None:
-        """Check the send, queue it for its room's next batch (chat/posting.py), and answer
-        once that batch committed. One send of a socket at a time: letting a socket's next
-        frame be read while its send waits (so that a pipelining client fills batches) was
-        measured 2.3x faster with 10 unacked sends, but broadcasts then reached listeners
-        out of seq order on the real server, for a reason not yet found (docs/performance.md)."""
+        """Check the send, save it with its room's next batch (chat/posting.py), then ack and
+        broadcast. One send of a socket at a time: letting the next frame be read while a
+        send waits (so that a pipelining client fills batches) was 2.3x faster with 10
+        unacked sends, but listeners on the real server then heard some messages out of seq
+        order, for a reason not yet found (docs/performance.md)."""
         assert self.room is not None
         try:
             body = services.clean_body(request.body)
             self.check_not_muted()
             await limits.count_send(self.user_id)
-            outcome = await posting.submit(self.room, self.scope["user"], body, request.client_id)
+            saved = services.checked(
+                await posting.post(self.room, self.scope["user"], body, request.client_id)
+            )
         except limits.RateLimited as limited:
             self.send_frame(frames.rate_limited_frame(limited.retry_after, request.client_id))
             return
         except services.Rejected as rejection:
-            self.send_error(rejection.code, rejection.detail, request.client_id)
-            return
-        await self.answer_send(request.client_id, body, outcome)
-
-    async def answer_send(
-        self, client_id: str, body: str, outcome: Awaitable[posting.Outcome]
-    ) -> None:
-        """Once the send's batch committed: the ack, then the broadcast."""
-        assert self.room is not None
-        try:
-            saved = services.checked(await outcome)
-        except services.Rejected as rejection:
             if rejection.code == "not_signed_in":
                 self.close_soon(CLOSE_NOT_SIGNED_IN)
                 return
-            self.send_error(rejection.code, rejection.detail, client_id)
+            self.send_error(rejection.code, rejection.detail, request.client_id)
             return
         except DatabaseError:
             logger.exception("Saving a message in room %s failed", self.room.pk)
-            self.send_unavailable(client_id)
+            self.send_unavailable(request.client_id)
             return
-        self.send_frame(frames.ack_frame(client_id, saved.id, saved.seq))
-        metrics.message_saved(saved.seq, client_id)
+        self.send_frame(frames.ack_frame(request.client_id, saved.id, saved.seq))
+        metrics.message_saved(saved.seq, request.client_id)
         if saved.created:
             message = Message(
                 id=saved.id,
                 seq=saved.seq,
                 author=self.scope["user"],
                 body=body,
-                client_id=client_id,
+                client_id=request.client_id,
                 created_at=saved.created_at,
             )
             send_to_room_soon(self.room, frames.message_frame(message, self.room.slug))

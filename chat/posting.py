@@ -283,24 +283,14 @@ def uses_group_commit() -> bool:
     return connection.vendor == "postgresql"
 
 
-async def submit(
-    room: Room, author: AbstractBaseUser, body: str, client_id: str
-) -> asyncio.Future[Outcome]:
-    """Queue one message for its room's next batch, and return the future of its outcome,
-    which resolves once that batch committed, or fails with DatabaseError when the database
-    refused it (nothing of the batch is saved). Messages are numbered in the order of the
-    calls that queued them, so a socket that submits in the order it read its frames keeps
-    its sends in order however many wait at once."""
+async def post(room: Room, author: AbstractBaseUser, body: str, client_id: str) -> Outcome:
+    """Save one message from an async caller with its room's next batch; returns once that
+    batch committed. Raises DatabaseError when the database refused it (nothing of the
+    batch is saved)."""
     draft = Draft(author_id=author.pk, client_id=client_id, body=body)
     if uses_group_commit():
-        return (await _poster()).submit(room.pk, draft)
-    committing = sync_to_async(_commit_one_on_database_thread, thread_sensitive=True)
-    return asyncio.ensure_future(committing(room, draft))
-
-
-async def post(room: Room, author: AbstractBaseUser, body: str, client_id: str) -> Outcome:
-    """Save one message from an async caller; returns once its batch committed."""
-    return await (await submit(room, author, body, client_id))
+        return await (await _poster()).submit(room.pk, draft)
+    return await sync_to_async(_commit_one_on_database_thread, thread_sensitive=True)(room, draft)
 
 
 def _commit_one_on_database_thread(room: Room, draft: Draft) -> Outcome:

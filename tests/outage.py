@@ -22,14 +22,22 @@ class Outage:
             autocommit=True,
         )
 
-    @contextmanager
-    def during(self) -> Iterator[None]:
+    def cut(self) -> int:
+        """Refuse new connections and end every open one; returns how many were ended."""
         self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
-        self.admin.execute(
+        rows = self.admin.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
             [self.name],
-        )
+        ).fetchall()
+        return len(rows)
+
+    def restore(self) -> None:
+        self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
+
+    @contextmanager
+    def during(self) -> Iterator[None]:
+        self.cut()
         try:
             yield
         finally:
-            self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
+            self.restore()

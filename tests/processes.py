@@ -22,32 +22,15 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from string import Template
-from urllib.parse import quote
 
 from django.conf import settings
-from django.db import connections
+
+from tests.real_server import free_port, test_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = BASE_DIR / "docs" / "nginx.conf.template"
 START_SECONDS = 30
 STOP_SECONDS = 15
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_url_for_tests() -> str:
-    """The URL of the database pytest-django created, for server processes to use."""
-    db = connections["default"].settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    at = f"{credentials}@" if credentials else ""
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgres://{at}{host}:{db['PORT'] or '5432'}/{quote(db['NAME'], safe='')}"
 
 
 def _wait_until(
@@ -303,7 +286,7 @@ class Processes:
         base = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "tests.settings",
-            "DATABASE_URL": database_url_for_tests(),
+            "DATABASE_URL": test_database_url(),
             "REDIS_URL": ",".join(redis_urls or [settings.REDIS_URL]),
             "SECRET_KEY": settings.SECRET_KEY,
             "CHANNEL_LAYER_PREFIX": self.prefix,

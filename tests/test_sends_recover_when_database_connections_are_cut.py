@@ -9,49 +9,22 @@ import asyncio
 import time
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 from asgiref.sync import SyncToAsync
 from django.db import connection, connections
 
 from chat.models import Message
 from tests.conftest import session_cookie
+from tests.outage import Outage
 from tests.processes import ParleyServer, Processes
 from tests.room_client import ResumeUnavailable, RoomSocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class Cut:
-    """Terminates the test database's backends and, until `restore`, refuses new ones."""
-
-    def __init__(self) -> None:
-        db = connection.settings_dict
-        self.name = db["NAME"]
-        self.admin = psycopg.connect(
-            host=db["HOST"],
-            port=db["PORT"] or 5432,
-            user=db["USER"],
-            password=db["PASSWORD"],
-            dbname="postgres",
-            autocommit=True,
-        )
-
-    def cut(self) -> int:
-        self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
-        rows = self.admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-            [self.name],
-        ).fetchall()
-        return len(rows)
-
-    def restore(self) -> None:
-        self.admin.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
-
-
 @pytest.fixture
-def database_cut() -> Iterator[Cut]:
-    cut = Cut()
+def database_cut() -> Iterator[Outage]:
+    cut = Outage()
     yield cut
     cut.restore()
     cut.admin.close()
@@ -75,7 +48,7 @@ def test_sends_are_unavailable_while_connections_are_cut_and_succeed_after(
     assert rows == [(1, "before"), (2, "retried"), (3, "after")]
 
 
-async def chat_through_the_cut(server: ParleyServer, alice: bytes, database: Cut) -> None:
+async def chat_through_the_cut(server: ParleyServer, alice: bytes, database: Outage) -> None:
     socket = await RoomSocket.open(server.ws_url, "general", alice)
     assert (await socket.send_message("before", "before"))["seq"] == 1
 
