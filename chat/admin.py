@@ -196,18 +196,6 @@ class MessageAdmin(admin.ModelAdmin):
     search_fields = ["body", "author__username"]  # see get_search_results
     search_help_text = "Finds text in message bodies and in author usernames."
     autocomplete_fields = ["room", "author"]
-    readonly_fields = [
-        "room",
-        "seq",
-        "author",
-        "client_id",
-        "created_at",
-        "hidden_at",
-        "hidden_by",
-        "edited_at",
-        "deleted_at",
-        "earlier_bodies",
-    ]
     fields = [
         "room",
         "seq",
@@ -221,6 +209,8 @@ class MessageAdmin(admin.ModelAdmin):
         "deleted_at",
         "earlier_bodies",
     ]
+    # Everything but the body is shown, never edited.
+    readonly_fields = [name for name in fields if name != "body"]
     ordering = ["-id"]
     paginator = CheapCountPaginator
     show_full_result_count = False
