@@ -117,6 +117,9 @@ class Message(models.Model):
     # Deleted by its author: the row keeps its seq and readers get a tombstone; the body is
     # emptied, and kept as the last MessageRevision for moderators.
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The ids of the room's members the body mentions (`@username`), resolved at save and
+    # carried by MSG. `Mention` rows say the same per user, for counting.
+    mentions = models.JSONField(default=list, blank=True, editable=False)
 
     objects = MessageQuerySet.as_manager()
 
@@ -211,3 +214,43 @@ class RoomBan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display().split(' ')[0]} of {self.user} in {self.room}"
+
+
+class RoomMembership(models.Model):
+    """A user's place in a room: joined by opening it, left by "Leave room"."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="room_memberships"
+    )
+    joined_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Only ever moves forward. Not indexed, so moving it is a HOT update.
+    last_read_seq = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also "my rooms": a user's memberships are the index's leading column.
+            models.UniqueConstraint(fields=["user", "room"], name="chat_membership_user_room"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.room}"
+
+
+class Mention(models.Model):
+    """A message mentions a member: one row per (message, user), with the room and seq copied
+    so that counting a user's unread mentions per room reads one index."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seq = models.PositiveBigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "room", "seq"], name="chat_mention_user_room_seq")]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "user"], name="chat_mention_message_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message} mentions user {self.user_id}"
