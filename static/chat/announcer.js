@@ -3,10 +3,11 @@
 // read out, and a sent message would be read at each of its three stages); instead, this
 // module adds one line to a polite log per new message, and keeps a polite status line for
 // the connection and for "new messages below".
+import { CONNECTION, LOG, SPOKEN, spokenBatch, spokenMessage } from "./wording.js";
 
 const KEEP_LINES = 20; // older lines are dropped; removals are not announced
 const LONGEST_BODY = 280; // a long message is cut short when read out, not on the page
-const NEW_BELOW = "New messages below. Press Escape to jump to the latest.";
+const NEW_BELOW = SPOKEN.newBelow;
 
 export class Announcer {
   constructor({ messages, status, me }) {
@@ -22,16 +23,16 @@ export class Announcer {
   newMessages(messages) {
     if (messages.length === 0) return;
     if (messages.length > 1) {
-      this.line(`${messages.length} new messages.`);
+      this.line(spokenBatch(messages.length));
       return;
     }
     const [message] = messages;
     if (message.hidden) return;
     const own = message.author !== null && message.author?.id === this.me.id;
-    const who = own ? "You" : (message.author?.username ?? "Deleted account");
+    const who = own ? SPOKEN.you : (message.author?.username ?? LOG.deletedAccount);
     let body = message.body ?? "";
     if (body.length > LONGEST_BODY) body = `${body.slice(0, LONGEST_BODY)}…`;
-    this.line(`${who}: ${body}`);
+    this.line(spokenMessage(who, body));
   }
 
   line(text) {
@@ -68,6 +69,6 @@ export class Announcer {
     if (!this.connectedOnce && state === "connecting") return;
     if (state === this.lastConnection) return;
     this.lastConnection = state;
-    this.state(state === "connected" ? "Connected again." : text);
+    this.state(state === "connected" ? CONNECTION.connectedAgain : text);
   }
 }

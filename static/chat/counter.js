@@ -4,6 +4,8 @@
 // past it. Screen readers hear it when it first appears and when the text goes over or comes
 // back under, not at every keystroke; the count is also in the box's description.
 
+import { charactersLeft, charactersOver } from "./wording.js";
+
 const SHOW_FROM = 0.9; // of the limit
 
 export class CharacterCounter {
@@ -31,10 +33,7 @@ export class CharacterCounter {
     let state = "hidden";
     if (left < 0) state = "over";
     else if (length >= this.max * SHOW_FROM) state = "near";
-    const text =
-      state === "over"
-        ? `${-left} ${plural(-left)} over the limit of ${this.max}`
-        : `${left} ${plural(left)} left`;
+    const text = state === "over" ? charactersOver(-left, this.max) : charactersLeft(left);
     this.output.hidden = state === "hidden";
     this.output.dataset.state = state;
     this.output.textContent = state === "hidden" ? "" : text;
@@ -43,8 +42,4 @@ export class CharacterCounter {
     if (state !== this.state && state !== "hidden") this.announce(`${text}.`);
     this.state = state;
   }
-}
-
-function plural(count) {
-  return count === 1 ? "character" : "characters";
 }

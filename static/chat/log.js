@@ -7,6 +7,7 @@
 // keyboard focus on a message survives every change, and `onAdded` hears of each message
 // once, when it first joins the log live (pages of history never reach it).
 import { renderBody } from "./text.js";
+import { LOG, SENDING, editedAt } from "./wording.js";
 
 const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
 const DAY_AND_TIME = new Intl.DateTimeFormat(undefined, {
@@ -194,13 +195,13 @@ export class MessageLog {
     if (message.deleted) {
       // A tombstone: its author deleted it.
       node.className = "msg removed deleted";
-      node.replaceChildren(element("div", "body", "This message was deleted."));
+      node.replaceChildren(element("div", "body", LOG.deleted));
       return;
     }
     if (message.hidden) {
       // A tombstone: the seq exists, its content is withheld by a moderator.
       node.className = "msg removed";
-      node.replaceChildren(element("div", "body", "This message was hidden by a moderator."));
+      node.replaceChildren(element("div", "body", LOG.hidden));
       return;
     }
     const own = message.author !== null && message.author?.id === this.me.id;
@@ -208,12 +209,12 @@ export class MessageLog {
     const meta = element("div", "meta");
     const author = message.author
       ? userText("span", "author", message.author.username)
-      : element("span", "author gone", "Deleted account");
+      : element("span", "author gone", LOG.deletedAccount);
     meta.append(author, " ", timeElement(message.created_at));
     if (message.edited_at) {
-      const edited = element("span", "edited", "(edited)");
+      const edited = element("span", "edited", LOG.edited);
       const when = new Date(message.edited_at);
-      if (!Number.isNaN(when.getTime())) edited.title = `Edited ${FULL.format(when)}`;
+      if (!Number.isNaN(when.getTime())) edited.title = editedAt(FULL.format(when));
       meta.append(" ", edited);
     }
     meta.append(this.actions(message, own));
@@ -228,13 +229,13 @@ export class MessageLog {
   actions(message, own) {
     const actions = element("span", "msg-actions");
     if (this.permalink) {
-      const link = element("a", "permalink", "Copy link");
+      const link = element("a", "permalink", LOG.copyLink);
       link.href = this.permalink(message.seq);
       link.dataset.action = "copy-link";
       actions.append(link);
     }
-    if (own && this.canEdit(message)) actions.append(" ", actionButton("edit", "Edit"));
-    if (own) actions.append(" ", actionButton("delete", "Delete"));
+    if (own && this.canEdit(message)) actions.append(" ", actionButton("edit", LOG.edit));
+    if (own) actions.append(" ", actionButton("delete", LOG.delete));
     for (const control of actions.children) control.tabIndex = -1;
     return actions;
   }
@@ -304,20 +305,15 @@ export class MessageLog {
       this.pending.set(entry.clientId, node);
     }
     node.dataset.state = entry.state;
-    const notes = {
-      queued: "Waiting for the connection…",
-      sent: "Sending…",
-      error: "Not sent",
-    };
-    node.querySelector(".note").textContent = notes[entry.state] ?? "";
+    node.querySelector(".note").textContent = SENDING[entry.state] ?? "";
     node.querySelector(".problem")?.remove();
     if (entry.state === "error") {
       const problem = element("div", "problem");
       problem.setAttribute("role", "alert");
-      const retry = element("button", "small", "Retry");
+      const retry = element("button", "small", SENDING.retry);
       retry.type = "button";
       retry.dataset.action = "retry";
-      const discard = element("button", "small link", "Discard");
+      const discard = element("button", "small link", SENDING.discard);
       discard.type = "button";
       discard.dataset.action = "discard";
       problem.append(element("span", "detail", entry.error), " ", retry, " ", discard);
@@ -375,16 +371,16 @@ export class MessageLog {
     edge.dataset.state = state;
     edge.replaceChildren();
     if (state === "loading") {
-      edge.textContent = "Loading earlier messages…";
+      edge.textContent = LOG.loadingOlder;
     } else if (state === "beginning") {
-      edge.textContent = "This is the beginning of the room.";
+      edge.textContent = LOG.beginning;
     } else if (state === "limited") {
-      edge.textContent = "Older messages are no longer kept.";
+      edge.textContent = LOG.limited;
     } else if (state === "error") {
-      const retry = element("button", "small", "Try again");
+      const retry = element("button", "small", LOG.tryAgain);
       retry.type = "button";
       retry.addEventListener("click", onRetry);
-      edge.append("Earlier messages could not be loaded. ", retry);
+      edge.append(LOG.olderFailed, retry);
     }
   }
 }

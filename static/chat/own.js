@@ -1,6 +1,7 @@
 // What a person does to messages in the log: copy a link to any message, edit or delete
 // their own (docs/protocol.md: message.edit, message.delete). Each edit or delete carries a
 // client_id of its own, so the ack or error that answers it finds its way back here.
+import { ACTIONS, LOG } from "./wording.js";
 
 export class MessageActions {
   constructor({ list, log, socket, newClientId }) {
@@ -67,14 +68,14 @@ export class MessageActions {
   async copyLink(link) {
     try {
       await navigator.clipboard.writeText(link.href);
-      link.textContent = "Link copied";
+      link.textContent = LOG.linkCopied;
     } catch {
       // No clipboard (an insecure origin, or permission refused): the link is still an
       // ordinary link to copy from the context menu.
-      link.textContent = "Copy this link";
+      link.textContent = LOG.copyThisLink;
     }
     setTimeout(() => {
-      link.textContent = "Copy link";
+      link.textContent = LOG.copyLink;
     }, 2000);
   }
 
@@ -90,9 +91,9 @@ export class MessageActions {
     box.dir = "auto";
     box.rows = 2;
     box.value = item.message.body;
-    box.setAttribute("aria-label", "Edit message");
-    const save = button("Save", "submit", "small primary");
-    const cancel = button("Cancel", "button", "small link");
+    box.setAttribute("aria-label", ACTIONS.editLabel);
+    const save = button(ACTIONS.save, "submit", "small primary");
+    const cancel = button(ACTIONS.cancel, "button", "small link");
     const problem = document.createElement("p");
     problem.className = "problem";
     problem.setAttribute("role", "alert");
@@ -145,7 +146,7 @@ export class MessageActions {
       client_id: clientId,
     });
     if (!sent) {
-      form.querySelector(".problem").textContent = "Not connected; try again in a moment.";
+      form.querySelector(".problem").textContent = ACTIONS.notConnected;
       return;
     }
     form.querySelector("button[type=submit]").disabled = true;
@@ -159,12 +160,12 @@ export class MessageActions {
     const confirm = document.createElement("div");
     confirm.className = "confirm";
     confirm.setAttribute("role", "group");
-    confirm.setAttribute("aria-label", "Delete this message?");
-    const yes = button("Delete for everyone", "button", "small danger");
+    confirm.setAttribute("aria-label", ACTIONS.deleteQuestion);
+    const yes = button(ACTIONS.deleteForEveryone, "button", "small danger");
     yes.dataset.action = "confirm-delete";
-    const keep = button("Keep", "button", "small link");
+    const keep = button(ACTIONS.keep, "button", "small link");
     keep.dataset.action = "keep";
-    confirm.append("Delete this message? ", yes, " ", keep);
+    confirm.append(`${ACTIONS.deleteQuestion} `, yes, " ", keep);
     node.append(confirm);
     yes.focus();
   }
@@ -177,7 +178,7 @@ export class MessageActions {
       this.waiting.set(clientId, { seq, kind: "delete" });
       node.querySelector("[data-action=confirm-delete]").disabled = true;
     } else {
-      node.querySelector(".confirm").textContent = "Not connected; try again in a moment.";
+      node.querySelector(".confirm").textContent = ACTIONS.notConnected;
     }
   }
 
@@ -199,7 +200,7 @@ export class MessageActions {
       this.endEdit(this.log.items.get(waiting.seq).node);
       return true;
     }
-    const detail = frame.detail || "That did not work.";
+    const detail = frame.detail || ACTIONS.failed;
     if (waiting.kind === "edit") {
       const form = item.node.querySelector("form.edit");
       if (form) {

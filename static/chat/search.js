@@ -2,6 +2,7 @@
 // the results newest first with their matches marked, pages on with the answer's cursor,
 // and links each result to the room opened on that message (/chat/<slug>/?seq=N).
 import { renderHighlight } from "./text.js";
+import { LOG, SEARCH, searchFailed, searchFound, searchNothing } from "./wording.js";
 
 const WHEN = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
@@ -56,7 +57,7 @@ export class RoomSearch {
     if (this.busy) return;
     this.busy = true;
     this.more.hidden = true;
-    this.summary.textContent = "Searching…";
+    this.summary.textContent = SEARCH.searching;
     const url = new URL(this.searchUrl, window.location.href);
     url.searchParams.set("q", this.query);
     url.searchParams.set("room", this.room);
@@ -70,7 +71,7 @@ export class RoomSearch {
       answer = await response.json();
       if (!response.ok) throw new Error(answer.detail || `search answered ${response.status}`);
     } catch (error) {
-      this.summary.textContent = `The search failed: ${error.message}`;
+      this.summary.textContent = searchFailed(error.message);
       this.busy = false;
       return;
     }
@@ -79,9 +80,7 @@ export class RoomSearch {
     this.more.hidden = !this.next;
     const count = this.list.childElementCount;
     this.summary.textContent =
-      count === 0
-        ? `Nothing found for “${this.query}”.`
-        : `${count}${this.next ? "+" : ""} message${count === 1 ? "" : "s"} found.`;
+      count === 0 ? searchNothing(this.query) : searchFound(count, Boolean(this.next));
     this.busy = false;
   }
 
@@ -95,7 +94,7 @@ export class RoomSearch {
     const author = document.createElement("span");
     author.className = "author";
     author.dir = "auto";
-    author.textContent = message.author ? message.author.username : "Deleted account";
+    author.textContent = message.author ? message.author.username : LOG.deletedAccount;
     const time = document.createElement("time");
     time.dateTime = message.created_at;
     const when = new Date(message.created_at);

@@ -1,0 +1,119 @@
+// Every sentence the room page's scripts show or say, in one place: the modules import what
+// they need from here, so the wording can be reviewed (and one day translated) without
+// reading the logic around it. The server-rendered template holds the rest.
+//
+// Plain strings for fixed text; functions for text built from values.
+
+// ---- The connection (status line above the log) ----
+
+export const CONNECTION = {
+  connected: "Connected",
+  connectedAgain: "Connected again.",
+  offline: "Offline. Messages you send will go out when you are back online.",
+  backOnline: "Back online. Reconnecting…",
+  busy: "The server is busy. Reconnecting…",
+  restarting: "The server is restarting. Reconnecting…",
+  tooMany: "Too many connections: close other Parley tabs. Reconnecting…",
+  lost: "Connection lost. Reconnecting…",
+  stopped: "Disconnected.",
+  signedOut: "You are signed out.",
+  logInAgain: "Log in again",
+  forbidden: "You are not allowed in this room.",
+  noRoom: "This room does not exist any more.",
+};
+
+// ---- Why the composer is closed (above the composer) ----
+
+export const BLOCKED = {
+  stopped: "Messages cannot be sent from this page any more.",
+  archived: "This room is archived: it can be read, not written in.",
+  locked: "This room is locked: it can be read, not written in.",
+  readOnly: "This room is read-only.",
+  muted: "You are muted in this room.",
+};
+
+// "You are muted in this room until <when>: <reason>." (either part may be missing)
+export function mutedUntil(when, reason) {
+  let text = "You are muted in this room";
+  if (when) text += ` until ${when}`;
+  return text + (reason ? `: ${reason}` : ".");
+}
+
+export const roomTitle = (name) => `${name} · Parley`;
+
+// ---- Sending (the composer and the messages waiting in the outbox) ----
+
+export const SENDING = {
+  queued: "Waiting for the connection…",
+  sent: "Sending…",
+  error: "Not sent",
+  notSent: "The message was not sent.",
+  retry: "Retry",
+  discard: "Discard",
+};
+
+export const sendingTooFast = (seconds) => `Sending too fast; retrying in ${seconds} s.`;
+export const notSentOver = (count) => `Not sent: ${count}.`;
+
+// The character count under the composer.
+const characters = (count) => (count === 1 ? "character" : "characters");
+export const charactersLeft = (left) => `${left} ${characters(left)} left`;
+export const charactersOver = (over, max) =>
+  `${over} ${characters(over)} over the limit of ${max}`;
+
+// ---- The log ----
+
+export const LOG = {
+  deleted: "This message was deleted.",
+  hidden: "This message was hidden by a moderator.",
+  deletedAccount: "Deleted account",
+  edited: "(edited)",
+  copyLink: "Copy link",
+  linkCopied: "Link copied",
+  copyThisLink: "Copy this link",
+  edit: "Edit",
+  delete: "Delete",
+  loadingOlder: "Loading earlier messages…",
+  beginning: "This is the beginning of the room.",
+  limited: "Older messages are no longer kept.",
+  olderFailed: "Earlier messages could not be loaded. ",
+  loadingNewer: "Loading newer messages…",
+  newerFailed: "Newer messages could not be loaded. ",
+  tryAgain: "Try again",
+};
+
+export const editedAt = (when) => `Edited ${when}`;
+
+// ---- Editing and deleting one's own messages ----
+
+export const ACTIONS = {
+  editLabel: "Edit message",
+  save: "Save",
+  cancel: "Cancel",
+  notConnected: "Not connected; try again in a moment.",
+  deleteQuestion: "Delete this message?",
+  deleteForEveryone: "Delete for everyone",
+  keep: "Keep",
+  failed: "That did not work.",
+};
+
+// ---- What a screen reader hears (announcer.js) ----
+
+export const SPOKEN = {
+  newBelow: "New messages below. Press Escape to jump to the latest.",
+  you: "You",
+};
+
+export const spokenBatch = (count) => `${count} new messages.`;
+export const spokenMessage = (who, body) => `${who}: ${body}`;
+
+// ---- Searching the room ----
+
+export const SEARCH = {
+  searching: "Searching…",
+};
+
+export const searchFailed = (detail) => `The search failed: ${detail}`;
+export const searchNothing = (query) => `Nothing found for “${query}”.`;
+export const searchFound = (count, more) =>
+  `${count}${more ? "+" : ""} message${count === 1 ? "" : "s"} found.`;
