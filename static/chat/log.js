@@ -6,21 +6,27 @@
 // acked copy, then the server's, and a hidden or restored message changes in place. So
 // keyboard focus on a message survives every change, and `onAdded` hears of each message
 // once, when it first joins the log live (pages of history never reach it).
+//
+// Between messages the list also holds lines that are not messages: a day separator above
+// the first message of each day (days.js), and the "New messages" line above the first
+// message the person had not read when the room opened. They are list items without a seq,
+// never focusable, and each sits right before the message it introduces (the day first).
+import { dayKey, dayLabel, fullDate, timeElement, untilMidnight } from "./days.js";
 import { renderBody } from "./text.js";
-import { LOG, SENDING, editedAt } from "./wording.js";
-
-const TIME = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
-const DAY_AND_TIME = new Intl.DateTimeFormat(undefined, {
-  month: "short",
-  day: "numeric",
-  hour: "numeric",
-  minute: "2-digit",
-});
-const FULL = new Intl.DateTimeFormat(undefined, { dateStyle: "full", timeStyle: "medium" });
+import { LOG, PILL, SENDING, editedAt } from "./wording.js";
 
 // Within this many pixels of the bottom counts as "at the bottom", so a rounding error or
 // a half-visible last line does not stop the log from following new messages.
 const BOTTOM_SLACK = 48;
+// Further up than this, the "Jump to latest" button appears.
+const JUMP_FROM_PX = 200;
+
+// A message element (not a separator line) next to `node`, in the direction `step`.
+function messageSibling(node, step) {
+  let next = node?.[step];
+  while (next && !next.classList.contains("msg")) next = next[step];
+  return next ?? null;
+}
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -37,17 +43,6 @@ function userText(tag, className, text) {
   return node;
 }
 
-function timeElement(iso) {
-  const when = new Date(iso);
-  const node = element("time");
-  node.dateTime = iso;
-  if (Number.isNaN(when.getTime())) return node;
-  const today = new Date().toDateString() === when.toDateString();
-  node.textContent = (today ? TIME : DAY_AND_TIME).format(when);
-  node.title = FULL.format(when);
-  return node;
-}
-
 function actionButton(action, text) {
   const button = element("button", "small link", text);
   button.type = "button";
@@ -57,7 +52,7 @@ function actionButton(action, text) {
 
 export class MessageLog {
   // onAdded(messages): messages that joined the log live, in one batch. onPill(shown): the
-  // "New messages" button appeared or went. permalink(seq): the URL that opens the room on
+  // "New messages" button appeared or went (not when it only offers to jump to the latest). permalink(seq): the URL that opens the room on
   // a message. editWindowMs: how long after sending people may edit their own (0: never).
   constructor({
     scroller,
@@ -82,28 +77,55 @@ export class MessageLog {
     this.seqs = []; // ascending; the seqs rendered in the list
     this.items = new Map(); // seq -> {message, node, provisional}
     this.pending = new Map(); // client_id -> node
+    this.dayLines = new Map(); // seq -> the day separator above that message
+    this.unread = null; // {after, node, seq}: the "New messages" line, above the first seq > after
+    this.pillState = "hidden"; // hidden | latest (scrolled up) | new (new messages below)
 
     pill.addEventListener("click", () => this.jumpToLatest());
     scroller.addEventListener(
       "scroll",
       () => {
         if (this.isAtBottom()) this.showPill(false);
+        else if (this.pillState === "hidden" && this.distanceFromBottom() > JUMP_FROM_PX) {
+          this.setPill("latest");
+        }
       },
       { passive: true },
     );
+    this.relabelAtMidnight();
   }
 
+  // The button at the bottom of the log: "New messages" when some arrived below the view
+  // (said once to screen readers), "Jump to latest" when the person has scrolled up.
   showPill(shown) {
-    if (this.pill.hidden === !shown) return;
+    if (shown) this.setPill("new");
+    else this.setPill("hidden");
+  }
+
+  setPill(state) {
+    const before = this.pillState;
+    if (before === state) return;
     // The button is about to go while it has focus: focus the latest message instead of
     // letting it fall to the page.
-    if (!shown && this.pill.contains(document.activeElement)) this.latestNode()?.focus();
-    this.pill.hidden = !shown;
-    this.onPill(shown);
+    if (state === "hidden" && this.pill.contains(document.activeElement)) {
+      this.latestNode()?.focus();
+    }
+    this.pillState = state;
+    this.pill.hidden = state === "hidden";
+    this.pill.dataset.state = state;
+    if (state !== "hidden") {
+      const arrow = element("span", "", " ↓");
+      arrow.setAttribute("aria-hidden", "true");
+      this.pill.replaceChildren(state === "new" ? PILL.newMessages : PILL.latest, arrow);
+    }
+    if (state === "new") this.onPill(true);
+    else if (before === "new") this.onPill(false);
   }
 
   latestNode() {
-    return this.list.lastElementChild;
+    let node = this.list.lastElementChild;
+    while (node && !node.classList.contains("msg")) node = node.previousElementSibling;
+    return node;
   }
 
   // Escape, or the "New messages" button: to the bottom, with focus on the latest message
@@ -148,16 +170,96 @@ export class MessageLog {
     this.fill(node, message);
     const index = this.insertionIndex(seq);
     const before =
-      index < this.seqs.length
-        ? this.items.get(this.seqs[index]).node
-        : this.firstPendingNode();
+      index < this.seqs.length ? this.firstNodeOf(this.seqs[index]) : this.firstPendingNode();
     // Moved only when it is not in place already: moving it would drop its focus.
     if (node.parentNode !== this.list || node.nextSibling !== before) {
       this.list.insertBefore(node, before);
     }
     this.seqs.splice(index, 0, seq);
-    this.items.set(seq, { message, node, provisional });
+    this.items.set(seq, { message, node, provisional, day: dayKey(message.created_at) });
+    this.placeUnreadLine();
+    this.syncDay(index);
+    this.syncDay(index + 1);
     return true;
+  }
+
+  // The first element of a message's stretch of the list: its day separator, else the
+  // "New messages" line above it, else the message itself.
+  firstNodeOf(seq) {
+    const unread = this.unread?.seq === seq ? this.unread.node : null;
+    return this.dayLines.get(seq) ?? unread ?? this.items.get(seq).node;
+  }
+
+  // ---- Day separators ----
+
+  // The message at `index` opens a day (it is the first shown, or the one before it is of
+  // another day): it gets a separator, or keeps it with the right words; else it has none.
+  syncDay(index) {
+    if (index >= this.seqs.length) return;
+    const seq = this.seqs[index];
+    const item = this.items.get(seq);
+    const previous = index > 0 ? this.items.get(this.seqs[index - 1]).day : null;
+    const opens = item.day !== null && item.day !== previous;
+    let line = this.dayLines.get(seq);
+    if (!opens) {
+      line?.remove();
+      this.dayLines.delete(seq);
+      return;
+    }
+    if (!line) {
+      line = element("li", "day-line");
+      line.append(element("h2", "day-label"));
+      this.dayLines.set(seq, line);
+    }
+    line.dataset.day = item.day;
+    line.firstChild.textContent = dayLabel(item.day);
+    const after = this.unread?.seq === seq ? this.unread.node : item.node;
+    if (line.nextSibling !== after) this.list.insertBefore(line, after);
+  }
+
+  // "Today" becomes "Yesterday" at midnight, whenever the page stays open over one.
+  relabelAtMidnight() {
+    setTimeout(() => {
+      for (const line of this.dayLines.values()) {
+        line.firstChild.textContent = dayLabel(line.dataset.day);
+      }
+      this.relabelAtMidnight();
+    }, untilMidnight() + 1000);
+  }
+
+  // ---- The "New messages" line ----
+
+  // Shows the line above the first message after `afterSeq` (the read position when the
+  // room opened), now and as older pages bring earlier ones; null takes it away.
+  setUnreadLine(afterSeq) {
+    if (afterSeq === null) {
+      this.unread?.node.remove();
+      this.unread = null;
+      return;
+    }
+    if (!this.unread) {
+      const node = element("li", "unread-line");
+      node.id = "unread-line";
+      node.append(element("span", "", LOG.newMessagesLine));
+      this.unread = { after: afterSeq, node, seq: null };
+    }
+    this.unread.after = afterSeq;
+    this.placeUnreadLine();
+  }
+
+  placeUnreadLine() {
+    const unread = this.unread;
+    if (!unread) return;
+    const index = this.insertionIndex(unread.after + 1);
+    const seq = index < this.seqs.length ? this.seqs[index] : null;
+    if (seq === null) {
+      unread.node.remove();
+      unread.seq = null;
+      return;
+    }
+    if (unread.seq === seq && unread.node.nextSibling === this.items.get(seq).node) return;
+    unread.seq = seq;
+    this.list.insertBefore(unread.node, this.items.get(seq).node);
   }
 
   ownClientId(message) {
@@ -213,8 +315,8 @@ export class MessageLog {
     meta.append(author, " ", timeElement(message.created_at));
     if (message.edited_at) {
       const edited = element("span", "edited", LOG.edited);
-      const when = new Date(message.edited_at);
-      if (!Number.isNaN(when.getTime())) edited.title = editedAt(FULL.format(when));
+      const when = fullDate(message.edited_at);
+      if (when) edited.title = editedAt(when);
       meta.append(" ", edited);
     }
     meta.append(this.actions(message, own));
@@ -248,7 +350,11 @@ export class MessageLog {
   // Forgets every saved message (not the pending ones), to show another stretch of the room.
   clearSaved() {
     for (const { node } of this.items.values()) node.remove();
+    for (const line of this.dayLines.values()) line.remove();
+    this.unread?.node.remove();
+    if (this.unread) this.unread.seq = null;
     this.items.clear();
+    this.dayLines.clear();
     this.seqs = [];
   }
 
@@ -272,8 +378,10 @@ export class MessageLog {
   replace(message) {
     const existing = this.items.get(message.seq);
     if (!existing) return;
-    this.fill(existing.node, message);
-    this.items.set(message.seq, { message, node: existing.node, provisional: false });
+    // A tombstone frame carries no time; the message keeps its day (and its separator).
+    const kept = { created_at: existing.message.created_at, ...message };
+    this.fill(existing.node, kept);
+    this.items.set(message.seq, { ...existing, message: kept, provisional: false });
   }
 
   // Takes a message out of the log for good; its seq stays accounted for. Focus on it moves
@@ -283,12 +391,20 @@ export class MessageLog {
     if (!existing) return;
     const node = existing.node;
     if (node.contains(document.activeElement)) {
-      const next = node.nextElementSibling ?? node.previousElementSibling ?? this.scroller;
+      const next =
+        messageSibling(node, "nextElementSibling") ??
+        messageSibling(node, "previousElementSibling") ??
+        this.scroller;
       next.focus({ preventScroll: true });
     }
     node.remove();
+    this.dayLines.get(seq)?.remove();
+    this.dayLines.delete(seq);
     this.items.delete(seq);
-    this.seqs.splice(this.insertionIndex(seq), 1);
+    const index = this.insertionIndex(seq);
+    this.seqs.splice(index, 1);
+    this.placeUnreadLine();
+    this.syncDay(index);
   }
 
   // A message typed here and not yet saved; `entry` is the composer's outbox entry.
@@ -326,15 +442,34 @@ export class MessageLog {
     const node = this.pending.get(clientId);
     if (!node) return;
     if (node.contains(document.activeElement)) {
-      (node.previousElementSibling ?? node.nextElementSibling ?? this.scroller).focus();
+      const next =
+        messageSibling(node, "previousElementSibling") ??
+        messageSibling(node, "nextElementSibling") ??
+        this.scroller;
+      next.focus();
     }
     node.remove();
     this.pending.delete(clientId);
   }
 
-  isAtBottom() {
+  distanceFromBottom() {
     const s = this.scroller;
-    return s.scrollHeight - s.scrollTop - s.clientHeight <= BOTTOM_SLACK;
+    return s.scrollHeight - s.scrollTop - s.clientHeight;
+  }
+
+  isAtBottom() {
+    return this.distanceFromBottom() <= BOTTOM_SLACK;
+  }
+
+  // The newest message the person can see now: the last one whose top is above the
+  // bottom edge of the view (null when none is).
+  newestVisibleSeq() {
+    const bottom = this.scroller.getBoundingClientRect().bottom;
+    for (let index = this.seqs.length - 1; index >= 0; index -= 1) {
+      const node = this.items.get(this.seqs[index]).node;
+      if (node.getBoundingClientRect().top < bottom) return this.seqs[index];
+    }
+    return null;
   }
 
   scrollToBottom() {

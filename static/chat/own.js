@@ -17,11 +17,13 @@ export class MessageActions {
     list.addEventListener("keydown", (event) => {
       const node = event.target;
       if (!node.matches?.("li[data-seq]")) return;
-      // Up and Down move between messages, so any message's actions can be reached.
+      // Up and Down move between messages (over the day separators and the "New
+      // messages" line, which are not focusable), so any message's actions can be reached.
       const step = { ArrowUp: "previousElementSibling", ArrowDown: "nextElementSibling" };
-      if (step[event.key] && node[step[event.key]]) {
+      const next = step[event.key] ? focusableSibling(node, step[event.key]) : null;
+      if (next) {
         event.preventDefault();
-        node[step[event.key]].focus();
+        next.focus();
         return;
       }
       if (event.key !== "Enter") return;
@@ -213,6 +215,12 @@ export class MessageActions {
     }
     return true;
   }
+}
+
+function focusableSibling(node, step) {
+  let next = node[step];
+  while (next && !next.classList.contains("msg")) next = next[step];
+  return next;
 }
 
 function tabbable(node, yes) {

@@ -2,8 +2,10 @@
 // it: the socket (socket.js), the log (log.js), catching up (catchup.js), older pages
 // (scrollback.js), what is being sent (outbox.js), the message box (composer.js), the
 // connection line (status.js), one's own messages (own.js), search (search.js), what screen
-// readers hear (announcer.js). Frames reach their handlers through one dispatcher
-// (dispatch.js): a new frame type is one more `frames.on(...)` below.
+// readers hear (announcer.js), the read position and the title's count (readmark.js), "My
+// rooms" beside the room (sidebar.js, over a socket of its own). Frames reach their
+// handlers through one dispatcher (dispatch.js): a new frame type is one more
+// `frames.on(...)` below.
 import { Announcer } from "./announcer.js";
 import { CatchUp } from "./catchup.js";
 import { Composer } from "./composer.js";
@@ -13,8 +15,10 @@ import { fetchHistory } from "./history.js";
 import { MessageLog } from "./log.js";
 import { Outbox, newClientId, retryDelay } from "./outbox.js";
 import { MessageActions } from "./own.js";
+import { ReadTracker } from "./readmark.js";
 import { Scrollback } from "./scrollback.js";
 import { RoomSearch } from "./search.js";
+import { startMyRooms } from "./sidebar.js";
 import { ReconnectingSocket } from "./socket.js";
 import { ConnectionStatus } from "./status.js";
 
@@ -36,7 +40,10 @@ const log = new MessageLog({
   edge: byId("log-edge"),
   pill: byId("new-messages"),
   me,
-  onAdded: (messages) => announcer.newMessages(messages),
+  onAdded: (messages) => {
+    announcer.newMessages(messages);
+    reads.added(messages);
+  },
   onPill: (shown) => announcer.newBelow(shown),
   permalink: (seq) => new URL(`${root.dataset.roomUrl}?seq=${seq}`, window.location.href).href,
   editWindowMs: Number(root.dataset.editWindowSeconds) * 1000,
@@ -87,6 +94,14 @@ const outbox = new Outbox({
   onRefused: (code, detail) => composer.refused(code, detail),
   onDiscarded: () => composer.input.focus(),
 });
+const reads = new ReadTracker({
+  socket,
+  log,
+  me,
+  slug: root.dataset.room,
+  lastReadSeq: data("last-read-seq"),
+  canSend: () => catchup.ready,
+});
 const actions = new MessageActions({ list: log.list, log, socket, newClientId });
 new RoomSearch({
   form: byId("search"),
@@ -102,6 +117,7 @@ catchup.addEventListener("ready", () => {
   socket.markHealthy();
   status.connected();
   outbox.flush();
+  reads.flush();
 });
 catchup.addEventListener("live", ({ detail: page }) => scrollback.reset(page));
 
@@ -133,7 +149,11 @@ frames
     if (frame.tombstone) log.replace({ id: frame.id, seq: frame.seq, deleted: true });
     else log.remove(frame.seq);
   })
-  .on("room.updated", (frame) => composer.roomUpdated(frame.room ?? {}, byId("room-name")))
+  .on("room.updated", (frame) => {
+    composer.roomUpdated(frame.room ?? {}, byId("room-name"));
+    reads.showCount();
+  })
+  .on("read", (frame) => reads.readElsewhere(frame))
   .on("restriction", (frame) => composer.restricted(frame));
 
 // ---- Going to the live end ----
@@ -150,9 +170,11 @@ for (const message of initial.messages) log.put(message);
 if (root.dataset.readOnly) composer.setBlock("readOnly", root.dataset.readOnly);
 composer.restricted(data("current-restriction"));
 if (targetSeq === null || !log.highlight(targetSeq)) log.scrollToBottom();
+if (targetSeq === null) reads.open();
 scrollback.fill();
 catchup.start();
 manageFocus({ input: composer.input, scroller: log.scroller, log, skipLink: byId("skip-to-composer") });
 // Opened on one message: it is what the person came to read, so it has focus, not the box.
 if (targetSeq !== null) log.items.get(targetSeq)?.node.focus({ preventScroll: true });
 socket.start();
+startMyRooms(document.querySelector("nav.my-rooms"));

@@ -80,9 +80,23 @@ export const LOG = {
   loadingNewer: "Loading newer messages…",
   newerFailed: "Newer messages could not be loaded. ",
   tryAgain: "Try again",
+  // The line above the first message not read yet when the room opened.
+  newMessagesLine: "New messages",
 };
 
 export const editedAt = (when) => `Edited ${when}`;
+
+// The button at the bottom of the log.
+export const PILL = {
+  newMessages: "New messages",
+  latest: "Jump to latest",
+};
+
+// Day separators in the log (days.js); other days are dates in the person's own format.
+export const DAYS = {
+  today: "Today",
+  yesterday: "Yesterday",
+};
 
 // ---- Editing and deleting one's own messages ----
 
@@ -117,3 +131,24 @@ export const searchFailed = (detail) => `The search failed: ${detail}`;
 export const searchNothing = (query) => `Nothing found for “${query}”.`;
 export const searchFound = (count, more) =>
   `${count}${more ? "+" : ""} message${count === 1 ? "" : "s"} found.`;
+
+// ---- The unread count in the tab's title, and "My rooms" ----
+
+// "(3) Room · Parley"; a title that had a count gets the new one (or none).
+export function titleWithCount(title, count) {
+  const bare = title.replace(/^\(\d+\+?\) /, "");
+  return count > 0 ? `(${count}) ${bare}` : bare;
+}
+
+export const MY_ROOMS = {
+  unreadTitle: "Unread messages",
+  mentionsTitle: "Mentions of you",
+};
+
+// What a screen reader hears after a room's name in the list (the badges are not read).
+export function roomCounts(unread, mentions) {
+  const parts = [];
+  if (unread > 0) parts.push(`${unread} unread ${unread === 1 ? "message" : "messages"}`);
+  if (mentions > 0) parts.push(`${mentions} ${mentions === 1 ? "mention" : "mentions"} of you`);
+  return parts.length ? `, ${parts.join(", ")}` : "";
+}
