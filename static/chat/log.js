@@ -157,7 +157,12 @@ export class MessageLog {
     if (existing) {
       if (existing.provisional && !provisional) {
         this.fill(existing.node, message);
-        this.items.set(seq, { message, node: existing.node, provisional: false });
+        const day = dayKey(message.created_at);
+        this.items.set(seq, { message, node: existing.node, provisional: false, day });
+        // The server's time, not this browser's clock, says which day it belongs to.
+        const index = this.insertionIndex(seq);
+        this.syncDay(index);
+        this.syncDay(index + 1);
       }
       // Its pending copy, if one is somehow still shown, is this message.
       this.removePending(this.ownClientId(message));

@@ -37,7 +37,7 @@ def assert_inert(page: Page) -> None:
     # The only scripts on the page are its JSON data blocks and its own module.
     scripts = page.locator("script")
     types = [scripts.nth(n).get_attribute("type") for n in range(scripts.count())]
-    assert sorted(types) == ["application/json"] * 4 + ["module"]
+    assert sorted(types) == ["application/json"] * 5 + ["module"]
 
 
 def test_html_in_messages_shows_as_text_and_never_runs(

@@ -74,7 +74,7 @@ def test_the_room_works_under_the_csp_with_no_violation(
     assert status == 200
 
     page.goto("/")
-    expect(page.get_by_role("link", name="General")).to_be_visible()
+    expect(page.locator("ul.rooms").get_by_role("link", name="General")).to_be_visible()
     assert_no_violations(page, console)
     assert_no_violations(other, other_console)
 
