@@ -32,8 +32,9 @@ export class ReadTracker {
   }
 
   // The page's messages are in the log: the line goes above the first one not read yet,
-  // and when it is out of view the log opens on it rather than at the bottom.
-  open() {
+  // and when it is out of view the log opens on it rather than at the bottom. A page
+  // opened on one message (withLine false) is there to show that message instead.
+  open({ withLine = true } = {}) {
     const highest = this.log.highestSeq;
     if (!this.known) {
       // A page that was not told the position counts what it opened with as read.
@@ -42,7 +43,7 @@ export class ReadTracker {
       this.showCount();
       return;
     }
-    if (highest !== null && highest > this.lastRead) {
+    if (withLine && highest !== null && highest > this.lastRead) {
       this.log.setUnreadLine(this.lastRead);
       const line = this.log.unread?.node;
       if (line?.isConnected) {

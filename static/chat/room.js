@@ -170,7 +170,7 @@ for (const message of initial.messages) log.put(message);
 if (root.dataset.readOnly) composer.setBlock("readOnly", root.dataset.readOnly);
 composer.restricted(data("current-restriction"));
 if (targetSeq === null || !log.highlight(targetSeq)) log.scrollToBottom();
-if (targetSeq === null) reads.open();
+reads.open({ withLine: targetSeq === null });
 scrollback.fill();
 catchup.start();
 manageFocus({ input: composer.input, scroller: log.scroller, log, skipLink: byId("skip-to-composer") });
