@@ -33,11 +33,7 @@ class Room(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    # Not indexed: every batch of sends moves it, and an update that changes no indexed
-    # column is HOT (no new index entries, no dead versions for lookups of the room to wade
-    # through). Indexed, the room's row cost each send more the longer the room had been
-    # busy (docs/performance.md). Lists of rooms sort at read time instead.
-    last_activity_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now, db_index=True)
     # The seq of the newest message ever posted. Bumped under the room's row lock in the
     # same transaction as the insert, so seqs are gapless and follow commit order.
     last_seq = models.PositiveBigIntegerField(default=0, editable=False)
