@@ -5,7 +5,8 @@ this process's hub (chat/broadcast.py), and its sends are saved by the group com
 chat/posting.py. The consumer parses, calls, and answers.
 
 What one socket can cost the server is bounded. Frames are handled one at a time, in order,
-and the server reads no further frames while one waits (uvicorn pauses reading). Every
+and the server reads no further frames while one waits (uvicorn pauses reading), except
+that up to MAX_SENDS_IN_FLIGHT sends may wait for their commit meanwhile. Every
 frame the socket is sent, answers and room frames alike, goes through one outbox that the
 consumer never waits on: a client that stops reading is closed with 4408 once its outbox
 passes CHAT_SOCKET_BUFFER_BYTES, and answers are at most CHAT_MAX_PAGE_BYTES each (one page
@@ -55,6 +56,8 @@ CLOSE_NO_SUCH_ROOM = 4404
 CLOSE_TOO_SLOW = 4408
 CLOSE_TOO_MANY = 4429
 CLOSE_TRY_AGAIN_LATER = 1013
+# A socket's sends saving at once; with this many waiting, the socket's next frame waits.
+MAX_SENDS_IN_FLIGHT = 16
 # A connect that cannot reach the channel layer within this gives up with 1013.
 JOIN_TIMEOUT_SECONDS = 5.0
 # The shape of every room slug (the URL converter's): anything else names no room, and is
@@ -149,6 +152,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             on_overflow=lambda: self.close_soon(CLOSE_TOO_SLOW, "too slow"),
         )
         self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
+        self.sending: set[asyncio.Task[None]] = set()
         return await self.count_socket() or await self.join(slug) or await self.check_ban()
 
     async def count_socket(self) -> int | None:
@@ -245,22 +249,40 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.message_delete(request)
 
     async def message_send(self, request: SendRequest) -> None:
-        """Check the send, save it with its room's next batch (chat/posting.py), then ack and
-        broadcast. One send of a socket at a time: letting the next frame be read while a
-        send waits (so that a pipelining client fills batches) was 2.3x faster with 10
-        unacked sends, but listeners on the real server then heard some messages out of seq
-        order, for a reason not yet found (docs/performance.md)."""
+        """Check the send, then save and answer it in the background (`save_and_answer`) while
+        the socket's next frames are read: a client with several sends unacked fills its
+        room's next batch instead of waiting a commit per send. At most
+        MAX_SENDS_IN_FLIGHT of a socket's sends wait at once; past that, reading pauses.
+
+        Sends keep their order: a socket's sends join their room's queue in the order they
+        came, batches commit one after another, and their senders resume in seq order and
+        queue the broadcasts in that order, which each process publishes in turn
+        (chat/broadcast.py, RoomPublisher)."""
         assert self.room is not None
         try:
             body = services.clean_body(request.body)
             self.check_not_muted()
             await limits.count_send(self.user_id)
-            saved = services.checked(
-                await posting.post(self.room, self.scope["user"], body, request.client_id)
-            )
         except limits.RateLimited as limited:
             self.send_frame(frames.rate_limited_frame(limited.retry_after, request.client_id))
             return
+        except services.Rejected as rejection:
+            self.send_error(rejection.code, rejection.detail, request.client_id)
+            return
+        saving = asyncio.create_task(self.save_and_answer(request, body))
+        self.sending.add(saving)
+        saving.add_done_callback(self.sending.discard)
+        if len(self.sending) >= MAX_SENDS_IN_FLIGHT:
+            await asyncio.wait(self.sending, return_when=asyncio.FIRST_COMPLETED)
+
+    async def save_and_answer(self, request: SendRequest, body: str) -> None:
+        """Save the send with its room's next batch (chat/posting.py), then ack it and
+        broadcast it. Nothing is acked or broadcast unless its batch committed."""
+        assert self.room is not None
+        try:
+            saved = services.checked(
+                await posting.post(self.room, self.scope["user"], body, request.client_id)
+            )
         except services.Rejected as rejection:
             if rejection.code == "not_signed_in":
                 self.close_soon(CLOSE_NOT_SIGNED_IN)
