@@ -31,7 +31,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from chat import frames, limits, metrics, posting, services
+from chat import frames, limits, membership, metrics, posting, services
 from chat.broadcast import Hub, Outbox, get_hub, send_to_room_soon
 from chat.converters import RoomSlugConverter
 from chat.frames import (
@@ -39,6 +39,7 @@ from chat.frames import (
     DeleteRequest,
     EditRequest,
     HistoryRequest,
+    ReadRequest,
     ResumeRequest,
     SendRequest,
     parse_frame,
@@ -88,6 +89,8 @@ read_history_after = on_database_thread(services.history_after)
 read_history_around = on_database_thread(services.history_around)
 edit_message = on_database_thread(services.edit_message)
 delete_own_message = on_database_thread(services.delete_own_message)
+join_room = on_database_thread(membership.join)
+mark_read = on_database_thread(membership.mark_read)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -149,7 +152,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             on_overflow=lambda: self.close_soon(CLOSE_TOO_SLOW, "too slow"),
         )
         self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
-        return await self.count_socket() or await self.join(slug) or await self.check_ban()
+        return (
+            await self.count_socket()
+            or await self.join(slug)
+            or await self.check_ban()
+            or await self.become_member()
+        )
 
     async def count_socket(self) -> int | None:
         try:
@@ -188,6 +196,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except DatabaseError as error:
             logger.warning("Restriction lookup failed (%r); refusing with 1013", error)
             return CLOSE_TRY_AGAIN_LATER
+
+    async def become_member(self) -> int | None:
+        # Opening a room joins it (docs/protocol.md, "Membership"): only once admitted, so a
+        # banned person never becomes a member by trying.
+        assert self.room is not None
+        try:
+            await join_room(self.room, self.scope["user"])
+        except DatabaseError as error:
+            logger.warning("Joining room %s failed (%r); refusing with 1013", self.room.pk, error)
+            return CLOSE_TRY_AGAIN_LATER
+        return None
 
     async def refuse(self, code: int, reason: str = "") -> None:
         # Accept first: a close before the handshake completes reaches the browser as 1006,
@@ -243,6 +262,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.message_edit(request)
             case DeleteRequest():
                 await self.message_delete(request)
+            case ReadRequest():
+                await self.read(request)
 
     async def message_send(self, request: SendRequest) -> None:
         """Check the send, save it with its room's next batch (chat/posting.py), then ack and
@@ -281,6 +302,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 body=body,
                 client_id=request.client_id,
                 created_at=saved.created_at,
+                mentions=saved.mentions,
             )
             send_to_room_soon(self.room, frames.message_frame(message, self.room.slug))
 
@@ -371,6 +393,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.send_unavailable(client_id)
         return None
 
+    async def read(self, request: ReadRequest) -> None:
+        """Move the read position; the service tells every socket of the person (this one
+        too) with `read` when it moved, and nothing is sent when it did not."""
+        assert self.room is not None
+        try:
+            await mark_read(self.room, self.scope["user"], request.seq)
+        except DatabaseError:
+            logger.exception("Marking room %s read failed", self.room.pk)
+            self.send_unavailable()
+
     async def banned(self) -> bool:
         """Whether a ban is in force for the socket's person in its room, looked up again;
         it notes the mute that applies too. Before reading the room, so that a ban whose
@@ -405,6 +437,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 until = frame["until"]
                 self.restrict(frame["kind"], datetime.fromisoformat(until) if until else None)
                 self.deliver(frames.encode(frame))
+            case membership.READ_EVENT:
+                self.deliver(event["frame"])  # already encoded; `rooms.changed` is not ours
 
     def restrict(self, kind: str | None, until: datetime | None) -> None:
         self.restriction_kind, self.restriction_until = kind, until
