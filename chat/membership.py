@@ -121,7 +121,8 @@ def join(room: Room, user: AbstractBaseUser) -> bool:
 
 def leave(room: Room, user: AbstractBaseUser) -> bool:
     """End `user`'s membership of `room`. Returns whether they were a member; when they
-    were, their `/ws/rooms/` sockets get `rooms.changed` once committed. Opening the room joins again."""
+    were, their `/ws/rooms/` sockets get `rooms.changed` once committed. Opening the room
+    joins again."""
     deleted, _ = RoomMembership.objects.filter(room=room, user=user).delete()
     if deleted:
         _tell(user.pk, ROOMS_CHANGED_EVENT, frames.rooms_changed_frame())
