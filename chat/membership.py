@@ -56,7 +56,7 @@ def mention_candidates(body: str) -> list[str]:
     found: dict[str, None] = {}
     for match in _MENTION_RE.finditer(body):
         name = match.group(1).rstrip(_TRAILING).lower()
-        if name:
+        if any(character.isalnum() or character == "_" for character in name):
             found.setdefault(name, None)
             if len(found) == MAX_MENTION_CANDIDATES:
                 break
