@@ -14,6 +14,10 @@ from tests.conftest import fill_room
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def read_frame(seq: int) -> dict:
+    return {"type": "read", "room": "general", "seq": seq}
+
+
 def position(user, room) -> int:
     return RoomMembership.objects.get(user=user, room=room).last_read_seq
 
@@ -23,7 +27,7 @@ async def test_forward_only_and_clamped_to_the_rooms_last_seq(alice, bob, room, 
     await database_sync_to_async(fill_room)(room, alice, 4)
 
     await socket.send_json_to({"type": "read", "seq": 3})
-    assert await socket.receive_json_from(timeout=5) == {"type": "read", "room": "general", "seq": 3}
+    assert await socket.receive_json_from(timeout=5) == read_frame(3)
     assert await database_sync_to_async(position)(bob, room) == 3
 
     # Back, and the same again: nothing moves and nothing is sent. The next frame heard is
@@ -31,7 +35,7 @@ async def test_forward_only_and_clamped_to_the_rooms_last_seq(alice, bob, room, 
     await socket.send_json_to({"type": "read", "seq": 1})
     await socket.send_json_to({"type": "read", "seq": 3})
     await socket.send_json_to({"type": "read", "seq": 99})
-    assert await socket.receive_json_from(timeout=5) == {"type": "read", "room": "general", "seq": 4}
+    assert await socket.receive_json_from(timeout=5) == read_frame(4)
     assert await database_sync_to_async(position)(bob, room) == 4
 
     await socket.send_json_to({"type": "read", "seq": 1000})  # clamped to 4: not a move
