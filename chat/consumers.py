@@ -32,7 +32,7 @@ from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from chat import frames, limits, membership, metrics, posting, services
-from chat.broadcast import Hub, Outbox, get_hub, send_to_room_soon
+from chat.broadcast import Hub, Outbox, get_hub, send_to_room_soon, tell_person_soon
 from chat.converters import RoomSlugConverter
 from chat.frames import (
     BadFrame,
@@ -90,7 +90,7 @@ read_history_around = on_database_thread(services.history_around)
 edit_message = on_database_thread(services.edit_message)
 delete_own_message = on_database_thread(services.delete_own_message)
 join_room = on_database_thread(membership.join)
-mark_read = on_database_thread(membership.mark_read)
+move_read_position = on_database_thread(membership.move_read_position)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -202,10 +202,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # banned person never becomes a member by trying.
         assert self.room is not None
         try:
-            await join_room(self.room, self.scope["user"])
+            joined = await join_room(self.room, self.scope["user"], announce=False)
         except DatabaseError as error:
             logger.warning("Joining room %s failed (%r); refusing with 1013", self.room.pk, error)
             return CLOSE_TRY_AGAIN_LATER
+        if joined:  # committed (autocommit): announced from here, not the database thread
+            tell_person_soon(self.user_id, membership.rooms_changed_event())
         return None
 
     async def refuse(self, code: int, reason: str = "") -> None:
@@ -394,14 +396,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return None
 
     async def read(self, request: ReadRequest) -> None:
-        """Move the read position; the service tells every socket of the person (this one
-        too) with `read` when it moved, and nothing is sent when it did not."""
+        """Move the read position; when it moved, every socket of the person (this one too)
+        hears `read`, published from here once the UPDATE committed (autocommit) so the
+        database thread never waits on the channel layer; when it did not, nothing is sent."""
         assert self.room is not None
         try:
-            await mark_read(self.room, self.scope["user"], request.seq)
+            moved_to = await move_read_position(self.room, self.scope["user"], request.seq)
         except DatabaseError:
             logger.exception("Marking room %s read failed", self.room.pk)
             self.send_unavailable()
+            return
+        if moved_to is not None:
+            tell_person_soon(self.user_id, membership.read_event(self.room.slug, moved_to))
 
     async def banned(self) -> bool:
         """Whether a ban is in force for the socket's person in its room, looked up again;

@@ -103,12 +103,13 @@ def _membership_table() -> str:
     return RoomMembership._meta.db_table
 
 
-def join(room: Room, user: AbstractBaseUser) -> bool:
+def join(room: Room, user: AbstractBaseUser, *, announce: bool = True) -> bool:
     """Make `user` a member of `room` unless they are one, with everything already in the
     room counted as read (`last_read_seq` = the room's `last_seq`, read in the same
     statement). Returns whether they joined; when they did, their `/ws/rooms/` sockets get
-    `rooms.changed` once committed. One statement either way; an existing member costs an
-    index lookup and no write (not even a sequence value)."""
+    `rooms.changed` once committed (`announce=False`: the async caller publishes
+    `rooms_changed_event()` itself, off the database thread). One statement either way; an
+    existing member costs an index lookup and no write (not even a sequence value)."""
     table = _membership_table()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -124,8 +125,8 @@ def join(room: Room, user: AbstractBaseUser) -> bool:
             [user.pk, timezone.now(), room.pk, user.pk],
         )
         joined = cursor.fetchone() is not None
-    if joined:
-        _tell(user.pk, ROOMS_CHANGED_EVENT, frames.rooms_changed_frame())
+    if joined and announce:
+        tell_person_on_commit(user.pk, rooms_changed_event())
     return joined
 
 
@@ -135,16 +136,27 @@ def leave(room: Room, user: AbstractBaseUser) -> bool:
     joins again."""
     deleted, _ = RoomMembership.objects.filter(room=room, user=user).delete()
     if deleted:
-        _tell(user.pk, ROOMS_CHANGED_EVENT, frames.rooms_changed_frame())
+        tell_person_on_commit(user.pk, rooms_changed_event())
     return bool(deleted)
 
 
 def mark_read(room: Room, user: AbstractBaseUser, seq: int) -> bool:
+    """Move `user`'s read position in `room` forward to `seq` (`move_read_position`).
+    Returns whether it moved; when it did, every socket of the person, on every process,
+    gets `read` once committed."""
+    moved_to = move_read_position(room, user, seq)
+    if moved_to is None:
+        return False
+    tell_person_on_commit(user.pk, read_event(room.slug, moved_to))
+    return True
+
+
+def move_read_position(room: Room, user: AbstractBaseUser, seq: int) -> int | None:
     """Move `user`'s read position in `room` forward to `seq`, clamped to the room's
-    `last_seq` (read in the same statement): never back. Returns whether it moved; when it
-    did, every socket of the person, on every process, gets `read` once committed. A person
-    who is not a member has no position to move. One UPDATE, and no write when it would not
-    move."""
+    `last_seq` (read in the same statement): never back. Returns the new position, or None
+    when it did not move (a person who is not a member has no position to move). One
+    UPDATE, and no write when it would not move. Announcing the move is the caller's:
+    `mark_read`, or a socket publishing `read_event` from the event loop."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -159,16 +171,18 @@ def mark_read(room: Room, user: AbstractBaseUser, seq: int) -> bool:
             [seq, seq, room.pk, user.pk, room.pk],
         )
         row = cursor.fetchone()
-    if row is None:
-        return False
-    _tell(user.pk, READ_EVENT, frames.read_frame(room.slug, row[0]))
-    return True
+    return None if row is None else row[0]
 
 
-def _tell(user_id: int, kind: str, frame: dict[str, Any]) -> None:
-    """Once committed, the person event `kind` carrying `frame`, to the person's sockets on
-    every process: one publish, however many sockets they have."""
-    tell_person_on_commit(user_id, {"type": kind, "frame": frames.encode(frame)})
+def read_event(room_slug: str, seq: int) -> dict[str, Any]:
+    """The person event telling every socket of theirs that their position moved: one
+    publish to the people group, however many sockets they have."""
+    return {"type": READ_EVENT, "frame": frames.encode(frames.read_frame(room_slug, seq))}
+
+
+def rooms_changed_event() -> dict[str, Any]:
+    """The person event telling their `/ws/rooms/` sockets to fetch their rooms again."""
+    return {"type": ROOMS_CHANGED_EVENT, "frame": frames.encode(frames.rooms_changed_frame())}
 
 
 def read_position(room: Room, user: AbstractBaseUser) -> int | None:

@@ -87,3 +87,18 @@ async def test_joining_tells_the_persons_sockets_rooms_changed_once(alice, bob, 
             await asyncio.wait_for(layer.receive(channel), 1)
     finally:
         await layer.group_discard(PEOPLE_GROUP, channel)
+
+
+async def test_a_socket_that_joins_announces_it_too(alice, bob, room, connect):
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add(PEOPLE_GROUP, channel)
+    try:
+        await connect(bob)
+        event = await asyncio.wait_for(layer.receive(channel), 5)
+        assert (event["type"], event["user_id"]) == ("chat.rooms_changed", bob.pk)
+        await connect(bob)  # a second tab: a member already
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(layer.receive(channel), 1)
+    finally:
+        await layer.group_discard(PEOPLE_GROUP, channel)
