@@ -2,8 +2,8 @@
 "Membership, read positions and mentions").
 
 - Opening a room (its page, or its socket's admission) joins it, with everything already in
-  it counted as read; "Leave room" leaves it. Either tells the person's sockets
-  `rooms.changed` once committed.
+  it counted as read; "Leave room" leaves it. Either tells the person's `/ws/rooms/`
+  sockets `rooms.changed` once committed.
 - `last_read_seq` only moves forward: by `read` frames (`mark_read`), and by the person's
   own sends, inside chat/posting.py's batch statement (no extra round trip).
 - Mentions are `@username` candidates parsed here (`mention_candidates`) and resolved
@@ -11,8 +11,10 @@
   PostgreSQL, `resolve_mentions` elsewhere and on edits).
 
 Each write here is one statement, so none of them needs a transaction of its own, and each
-event goes out after its commit (chat.broadcast.tell_person_on_commit). Nothing here costs
-anything per reader per message.
+event goes out after its commit: from synchronous callers through
+chat.broadcast.tell_person_on_commit; a socket instead publishes the event these functions
+build (`read_event`, `rooms_changed_event`) from the event loop, so the database thread
+never waits on the channel layer. Nothing here costs anything per reader per message.
 """
 
 from __future__ import annotations
