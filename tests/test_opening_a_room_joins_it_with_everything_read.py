@@ -14,7 +14,7 @@ from django.test import Client
 
 from chat import services
 from chat.broadcast import PEOPLE_GROUP
-from chat.models import RoomBan, RoomMembership
+from chat.models import Room, RoomBan, RoomMembership
 from tests.conftest import fill_room, socket_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,3 +102,23 @@ async def test_a_socket_that_joins_announces_it_too(alice, bob, room, connect):
             await asyncio.wait_for(layer.receive(channel), 1)
     finally:
         await layer.group_discard(PEOPLE_GROUP, channel)
+
+
+def test_the_page_says_where_the_person_had_read_up_to(alice, bob, room):
+    """For the page's "new messages" line: the position before this visit."""
+    fill_room(room, alice, 3)
+    client = Client()
+    client.force_login(bob)
+    assert client.get("/chat/general/").context["last_read_seq"] == 3  # newcomer: all read
+    fill_room(room, alice, 4)
+    page = client.get("/chat/general/")
+    assert page.context["last_read_seq"] == 3
+    assert '<script id="last-read-seq" type="application/json">3</script>' in page.content.decode()
+
+
+async def test_room_sockets_are_not_told_rooms_changed(alice, bob, room, connect):
+    """`rooms.changed` is for the `/ws/rooms/` sockets; a room socket never gets it."""
+    await database_sync_to_async(Room.objects.create)(name="Random", slug="random")
+    socket = await connect(bob)
+    assert await database_sync_to_async(open_page)(bob, "random") == 200
+    assert await socket.receive_nothing(timeout=1)
