@@ -32,14 +32,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from chat import frames, limits, metrics, posting, services
-from chat.broadcast import Hub, Outbox, get_hub, send_to_room_soon
+from chat import frames, limits, membership, metrics, posting, services
+from chat.broadcast import Hub, Outbox, get_hub, send_to_room_soon, tell_person_soon
 from chat.converters import RoomSlugConverter
 from chat.frames import (
     BadFrame,
     DeleteRequest,
     EditRequest,
     HistoryRequest,
+    ReadRequest,
     ResumeRequest,
     SendRequest,
     parse_frame,
@@ -91,6 +92,8 @@ read_history_after = on_database_thread(services.history_after)
 read_history_around = on_database_thread(services.history_around)
 edit_message = on_database_thread(services.edit_message)
 delete_own_message = on_database_thread(services.delete_own_message)
+join_room = on_database_thread(membership.join)
+move_read_position = on_database_thread(membership.move_read_position)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -153,7 +156,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
         self.sending: set[asyncio.Task[None]] = set()
-        return await self.count_socket() or await self.join(slug) or await self.check_ban()
+        return (
+            await self.count_socket()
+            or await self.join(slug)
+            or await self.check_ban()
+            or await self.become_member()
+        )
 
     async def count_socket(self) -> int | None:
         try:
@@ -192,6 +200,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except DatabaseError as error:
             logger.warning("Restriction lookup failed (%r); refusing with 1013", error)
             return CLOSE_TRY_AGAIN_LATER
+
+    async def become_member(self) -> int | None:
+        # Opening a room joins it (docs/protocol.md, "Membership"): only once admitted, so a
+        # banned person never becomes a member by trying.
+        assert self.room is not None
+        try:
+            joined = await join_room(self.room, self.scope["user"], announce=False)
+        except DatabaseError as error:
+            logger.warning("Joining room %s failed (%r); refusing with 1013", self.room.pk, error)
+            return CLOSE_TRY_AGAIN_LATER
+        if joined:  # committed (autocommit): announced from here, not the database thread
+            tell_person_soon(self.user_id, membership.rooms_changed_event())
+        return None
 
     async def refuse(self, code: int, reason: str = "") -> None:
         # Accept first: a close before the handshake completes reaches the browser as 1006,
@@ -247,6 +268,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.message_edit(request)
             case DeleteRequest():
                 await self.message_delete(request)
+            case ReadRequest():
+                await self.read(request)
 
     async def message_send(self, request: SendRequest) -> None:
         """Check the send, then save and answer it in the background (`save_and_answer`) while
@@ -303,6 +326,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 body=body,
                 client_id=request.client_id,
                 created_at=saved.created_at,
+                mentions=saved.mentions,
             )
             send_to_room_soon(self.room, frames.message_frame(message, self.room.slug))
 
@@ -393,6 +417,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.send_unavailable(client_id)
         return None
 
+    async def read(self, request: ReadRequest) -> None:
+        """Move the read position; when it moved, every socket of the person (this one too)
+        hears `read`, published from here once the UPDATE committed (autocommit) so the
+        database thread never waits on the channel layer; when it did not, nothing is sent."""
+        assert self.room is not None
+        try:
+            moved_to = await move_read_position(self.room, self.scope["user"], request.seq)
+        except DatabaseError:
+            logger.exception("Marking room %s read failed", self.room.pk)
+            self.send_unavailable()
+            return
+        if moved_to is not None:
+            tell_person_soon(self.user_id, membership.read_event(self.room.slug, moved_to))
+
     async def banned(self) -> bool:
         """Whether a ban is in force for the socket's person in its room, looked up again;
         it notes the mute that applies too. Before reading the room, so that a ban whose
@@ -431,6 +469,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 until = frame["until"]
                 self.restrict(frame["kind"], datetime.fromisoformat(until) if until else None)
                 self.deliver(frames.encode(frame))
+            case membership.READ_EVENT:
+                self.deliver(event["frame"])  # already encoded; `rooms.changed` is not ours
 
     def restrict(self, kind: str | None, until: datetime | None) -> None:
         self.restriction_kind, self.restriction_until = kind, until
