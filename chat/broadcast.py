@@ -22,7 +22,7 @@ import logging
 import time
 import weakref
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
@@ -53,13 +53,21 @@ class Listener(Protocol):
     def deliver(self, text: str) -> None:
         """Queue an encoded frame; never blocks."""
 
+    def deliver_all(self, texts: Sequence[str]) -> None:
+        """Queue encoded frames, in order; never blocks."""
+
     def handle_event(self, event: dict[str, Any]) -> None:
         """An event for this socket's user or room that is not a plain frame."""
 
 
 def frame_event(group: str, frame: dict[str, Any]) -> dict[str, Any]:
     """A channel-layer event carrying `frame`, encoded once, to every socket of `group`."""
-    return {"type": FRAME_EVENT, "group": group, "frame": encode(frame)}
+    return frames_event(group, [encode(frame)])
+
+
+def frames_event(group: str, texts: list[str]) -> dict[str, Any]:
+    """A channel-layer event carrying encoded frames, in order, to every socket of `group`."""
+    return {"type": FRAME_EVENT, "group": group, "frames": texts}
 
 
 async def publish(group: str, event: dict[str, Any]) -> bool:
@@ -81,16 +89,41 @@ async def send_to_room(room: Room, frame: dict[str, Any]) -> bool:
     return await publish(room.group_name, frame_event(room.group_name, frame))
 
 
-_publishing: set[asyncio.Task[bool]] = set()
+class RoomPublisher:
+    """The frames of one room waiting in this process to be published, in the order they
+    were asked for. One publish is in flight per room at a time, and it carries every frame
+    that queued meanwhile: the sends of one commit batch, whose senders all resume in one
+    turn of the event loop, go out as one event, and listeners get them in one write."""
+
+    def __init__(self, group: str, publishers: dict[str, RoomPublisher]) -> None:
+        self.group = group
+        self.publishers = publishers
+        self.waiting: list[str] = []
+        self.task = asyncio.create_task(self._publish_waiting(), name=f"chat-publish-{group}")
+
+    async def _publish_waiting(self) -> None:
+        try:
+            while self.waiting:
+                texts, self.waiting = self.waiting, []
+                await publish(self.group, frames_event(self.group, texts))
+        finally:
+            del self.publishers[self.group]
+
+
+_publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, RoomPublisher]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def send_to_room_soon(room: Room, frame: dict[str, Any]) -> None:
     """Publish in the background: the caller (a socket that just acked a send) goes on to its
-    next frame instead of waiting a Redis round trip. Publishes from one process still go
-    out in the order they were asked for (the layer sends them over one connection)."""
-    task = asyncio.create_task(send_to_room(room, frame))
-    _publishing.add(task)
-    task.add_done_callback(_publishing.discard)
+    next frame instead of waiting a Redis round trip. A process publishes a room's frames in
+    the order they were asked for, several to an event when they queue together."""
+    publishers = _publishers.setdefault(asyncio.get_running_loop(), {})
+    publisher = publishers.get(room.group_name)
+    if publisher is None:
+        publisher = publishers[room.group_name] = RoomPublisher(room.group_name, publishers)
+    publisher.waiting.append(encode(frame))
 
 
 def send_to_room_on_commit(room: Room, frame: dict[str, Any]) -> None:
@@ -104,6 +137,20 @@ def tell_person_on_commit(user_id: int, event: dict[str, Any]) -> None:
     """Once committed, hand `event` to every socket of user `user_id`, on every process."""
     event = {**event, "group": PEOPLE_GROUP, "user_id": user_id}
     transaction.on_commit(lambda: async_to_sync(publish)(PEOPLE_GROUP, event))
+
+
+# Background publishes about people, referenced until done (the loop keeps only weak ones).
+_telling: set[asyncio.Task[bool]] = set()
+
+
+def tell_person_soon(user_id: int, event: dict[str, Any]) -> None:
+    """From async code, about something already committed: hand `event` to every socket of
+    user `user_id`, on every process, publishing in the background (as `send_to_room_soon`),
+    so that neither the caller nor the database thread waits on the channel layer."""
+    event = {**event, "group": PEOPLE_GROUP, "user_id": user_id}
+    task = asyncio.create_task(publish(PEOPLE_GROUP, event))
+    _telling.add(task)
+    task.add_done_callback(_telling.discard)
 
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -133,12 +180,16 @@ class Outbox:
         self.draining: asyncio.Task[None] | None = None
 
     def put(self, text: str) -> None:
-        if self.draining is None and self.write_now is not None and self.write_now(text):
+        self.put_all((text,))
+
+    def put_all(self, texts: Sequence[str]) -> None:
+        """Frames in order; written in one go when the connection takes data."""
+        if self.draining is None and self.write_now is not None and self.write_now(texts):
             return
         if self.queued is None:
             self.queued = deque()
-        self.queued.append(text)
-        self.queued_bytes += len(text)
+        self.queued.extend(texts)
+        self.queued_bytes += sum(map(len, texts))
         if self.queued_bytes > self.limit:
             self.clear()
             self.on_overflow()
@@ -164,12 +215,12 @@ class Outbox:
             self.draining = None
 
 
-def direct_writer(send: Send) -> Callable[[str], bool] | None:
-    """For uvicorn's sans-I/O websockets protocol (project/serve.py): a function that writes a
-    text frame at once and returns True, or returns False when the transport is pushing
-    back or closing. It does exactly what that protocol's `send` does for a text frame on a
-    writable connection; skipping the coroutine and the task around it halved the CPU of a
-    fan-out (docs/performance.md). None for any other server: frames then go through `send`.
+def direct_writer(send: Send) -> Callable[[Sequence[str]], bool] | None:
+    """For uvicorn's sans-I/O websockets protocol (project/serve.py): a function that writes
+    text frames at once, in one write, and returns True, or returns False when the transport
+    is pushing back or closing. It does what that protocol's `send` does for each text frame
+    on a writable connection; skipping the coroutine and the task around it halved the CPU of
+    a fan-out (docs/performance.md). None for any other server: frames then go through `send`.
     """
     while hasattr(send, "__wrapped__"):  # middleware that only watches accept and close
         send = send.__wrapped__
@@ -178,11 +229,12 @@ def direct_writer(send: Send) -> Callable[[str], bool] | None:
         return None
     connection, transport, writable = protocol.conn, protocol.transport, protocol.writable
 
-    def write_now(text: str) -> bool:
+    def write_now(texts: Sequence[str]) -> bool:
         if not writable.is_set() or protocol.close_sent or transport.is_closing():
             return False
         try:
-            connection.send_text(text.encode())
+            for text in texts:
+                connection.send_text(text.encode())
         except InvalidState:
             return False  # closing: the ASGI path reports the disconnect
         transport.write(b"".join(connection.data_to_send()))
@@ -269,10 +321,10 @@ class Hub:
             return
         members = self.rooms.get(group, ())
         if event["type"] == FRAME_EVENT:
-            text = event["frame"]
+            texts = event["frames"]
             for listener in members:
-                listener.deliver(text)
-            metrics.delivered(len(members))
+                listener.deliver_all(texts)
+            metrics.delivered(len(members) * len(texts))
             return
         for listener in list(members):
             listener.handle_event(event)
