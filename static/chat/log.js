@@ -52,8 +52,9 @@ function actionButton(action, text) {
 
 export class MessageLog {
   // onAdded(messages): messages that joined the log live, in one batch. onPill(shown): the
-  // "New messages" button appeared or went (not when it only offers to jump to the latest). permalink(seq): the URL that opens the room on
-  // a message. editWindowMs: how long after sending people may edit their own (0: never).
+  // "New messages" button appeared or went (not when it only offers to jump to the latest).
+  // permalink(seq): the URL that opens the room on a message. editWindowMs: how long after
+  // sending people may edit their own (0: never).
   constructor({
     scroller,
     list,
@@ -75,10 +76,11 @@ export class MessageLog {
     this.permalink = permalink;
     this.editWindowMs = editWindowMs;
     this.seqs = []; // ascending; the seqs rendered in the list
-    this.items = new Map(); // seq -> {message, node, provisional}
+    this.items = new Map(); // seq -> {message, node, provisional, day}
     this.pending = new Map(); // client_id -> node
     this.dayLines = new Map(); // seq -> the day separator above that message
-    this.unread = null; // {after, node, seq}: the "New messages" line, above the first seq > after
+    // The "New messages" line: {after, node, seq}, above `seq`, the first seq > `after`.
+    this.unread = null;
     this.pillState = "hidden"; // hidden | latest (scrolled up) | new (new messages below)
 
     pill.addEventListener("click", () => this.jumpToLatest());
