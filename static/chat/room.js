@@ -33,7 +33,11 @@ const targetSeq = data("target-seq");
 const pageSize = Number(root.dataset.pageSize) || 50;
 const fetchPage = (params) => fetchHistory(root.dataset.historyUrl, params);
 
-const announcer = new Announcer({ messages: byId("live-messages"), status: byId("live-status"), me });
+const announcer = new Announcer({
+  messages: byId("live-messages"),
+  status: byId("live-status"),
+  me,
+});
 const log = new MessageLog({
   scroller: byId("log-scroller"),
   list: byId("chat-log"),
@@ -173,7 +177,12 @@ if (targetSeq === null || !log.highlight(targetSeq)) log.scrollToBottom();
 reads.open({ withLine: targetSeq === null });
 scrollback.fill();
 catchup.start();
-manageFocus({ input: composer.input, scroller: log.scroller, log, skipLink: byId("skip-to-composer") });
+manageFocus({
+  input: composer.input,
+  scroller: log.scroller,
+  log,
+  skipLink: byId("skip-to-composer"),
+});
 // Opened on one message: it is what the person came to read, so it has focus, not the box.
 if (targetSeq !== null) log.items.get(targetSeq)?.node.focus({ preventScroll: true });
 socket.start();
