@@ -143,7 +143,10 @@ frames
   })
   // Moderation: a message hidden, restored or deleted; the room renamed or made read-only;
   // this person muted or no longer muted.
-  .on("message.hidden", (frame) => log.replace({ id: frame.id, seq: frame.seq, hidden: true }))
+  .on("message.hidden", (frame) => {
+    log.replace({ id: frame.id, seq: frame.seq, hidden: true });
+    reads.showCount(); // a hidden message is not unread any more
+  })
   .on("message.restored", (frame) => {
     if (frame.message) log.replace(frame.message);
   })
@@ -152,6 +155,7 @@ frames
     // good: gone.
     if (frame.tombstone) log.replace({ id: frame.id, seq: frame.seq, deleted: true });
     else log.remove(frame.seq);
+    reads.showCount();
   })
   .on("room.updated", (frame) => {
     composer.roomUpdated(frame.room ?? {}, byId("room-name"));
