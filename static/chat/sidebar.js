@@ -173,8 +173,11 @@ export class MyRooms {
       this.nodes.set(room.slug, node);
       this.list.append(node);
     }
-    const unread = Math.max(0, room.unread | 0);
-    const mentions = Math.max(0, room.mentions | 0);
+    // The room this page shows has its own count (the title) and marks read as it goes:
+    // a badge there would only flicker until the page's next `read`.
+    const here = room.slug === this.current;
+    const unread = here ? 0 : Math.max(0, room.unread | 0);
+    const mentions = here ? 0 : Math.max(0, room.mentions | 0);
     node.dataset.unread = String(unread);
     node.dataset.mentions = String(mentions);
     node.classList.toggle("has-unread", unread > 0);
