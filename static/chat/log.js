@@ -6,6 +6,7 @@
 // acked copy, then the server's, and a hidden or restored message changes in place. So
 // keyboard focus on a message survives every change, and `onAdded` hears of each message
 // once, when it first joins the log live (pages of history never reach it).
+import { markMention } from "./mentions.js";
 import { renderBody } from "./text.js";
 import { LOG, SENDING, editedAt } from "./wording.js";
 
@@ -219,8 +220,9 @@ export class MessageLog {
     }
     meta.append(this.actions(message, own));
     const body = userText("div", "body");
-    body.append(renderBody(message.body ?? ""));
+    body.append(renderBody(message.body ?? "", { me: this.me }));
     node.replaceChildren(meta, body);
+    markMention(node, message, this.me);
   }
 
   // What one can do with a message: link to it, and edit or delete one's own (own.js).
