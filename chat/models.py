@@ -119,7 +119,7 @@ class Message(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The ids of the room's members the body mentions (`@username`), resolved at save and
     # carried by MSG. `Mention` rows say the same per user, for counting.
-    mentions = models.JSONField(default=list, blank=True, editable=False)
+    mentions = models.JSONField(default=list, db_default=[], blank=True, editable=False)
 
     objects = MessageQuerySet.as_manager()
 
