@@ -19,7 +19,7 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.models import User
-from chat import limits, posting
+from chat import limits, posting, presence
 from chat.models import Room
 from project.asgi import application
 from tests.browser.server import LiveServer
@@ -63,12 +63,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _forget_counters() -> None:
-    """Drop the rate and socket counts an earlier run left (chat.limits): user pks start
-    again at 1 in a new test database, and a count of an old alice would count for the new."""
+    """Drop the rate and socket counts and the presence an earlier run left (chat.limits,
+    chat.presence): user pks start again at 1 in a new test database, and a count of an old
+    alice would count for the new."""
     import redis
 
     with redis.Redis.from_url(settings.REDIS_URL) as client:
         stale = list(client.scan_iter(f"{settings.CHANNEL_LAYER_PREFIX}:limits:*"))
+        stale += client.scan_iter(f"{settings.CHANNEL_LAYER_PREFIX}:presence:*")
         if stale:
             client.delete(*stale)
 
@@ -81,6 +83,7 @@ async def _close_posting_pool() -> AsyncIterator[None]:
     yield
     await posting.close_pools()
     await limits.close_counters()
+    await presence.close_presence()
 
 
 @pytest.fixture
