@@ -215,9 +215,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.admitted = False
-        if self.present and self.room is not None:
-            self.present = False
-            presence.get_presence().depart(self.room.pk, self.user_id)
+        self.depart()
         if self.room is not None and self.hub is not None:
             await self.hub.leave(self.room.group_name, self)
         await limits.close_socket(self.user_id, self.socket_id)
@@ -456,10 +454,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         else:
             self.refusal = code
 
+    def depart(self) -> None:
+        """Leave the room's presence (once): at the close, whoever starts it."""
+        if self.present and self.room is not None:
+            self.present = False
+            presence.get_presence().depart(self.room.pk, self.user_id)
+
     def close_soon(self, code: int, reason: str = "") -> None:
         """Close without waiting: whatever is still queued is dropped, and the close frame
-        follows the frame being written, if any."""
+        follows the frame being written, if any. Presence ends now, not when the client
+        answers the close."""
         self.admitted = False
+        self.depart()
         self.outbox.clear()
         self.closing = asyncio.create_task(self.close(code=code, reason=reason))
 
