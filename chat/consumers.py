@@ -31,8 +31,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from chat import frames, limits, metrics, posting, services
-from chat.broadcast import Hub, Outbox, get_hub, send_to_room_soon
+from chat import frames, limits, metrics, posting, presence, services
+from chat.broadcast import Hub, Outbox, get_hub, send_message_soon
 from chat.converters import RoomSlugConverter
 from chat.frames import (
     BadFrame,
@@ -41,6 +41,7 @@ from chat.frames import (
     HistoryRequest,
     ResumeRequest,
     SendRequest,
+    TypingRequest,
     parse_frame,
 )
 from chat.models import Message, Room, RoomBan
@@ -105,6 +106,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     refusal: int | None = None
     restriction_kind: str | None = None
     restriction_until: datetime | None = None
+    # Counted in the room's presence (chat/presence.py) until the socket closes.
+    present = False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # Channels' own loop (await_many_dispatch) keeps a task per socket waiting on
@@ -127,9 +130,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.refuse(code, "too many sockets" if code == CLOSE_TOO_MANY else "")
             return
         # Frames published between the join and here are dropped; the client's resume, sent
-        # once it sees the socket open, reads them from the database.
+        # once it sees the socket open, reads them from the database. From the accept on,
+        # frames wait until the `presence` list has gone first.
         await self.accept()
+        self.outbox.hold()
         self.admitted = True
+        people = await self.arrive()
+        if self.admitted:
+            self.outbox.release(frames.encode(frames.presence_frame(people)))
+
+    async def arrive(self) -> list[presence.Person]:
+        assert self.room is not None
+        self.present = True
+        return await presence.get_presence().arrive(self.room.pk, self.person)
+
+    @property
+    def person(self) -> presence.Person:
+        return self.user_id, self.scope["user"].get_username()
 
     async def admission(self) -> int | None:
         """The checks of docs/protocol.md, "Opening", in order: the close code to refuse
@@ -149,6 +166,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             on_overflow=lambda: self.close_soon(CLOSE_TOO_SLOW, "too slow"),
         )
         self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
+        self.typing_gate = presence.TypingGate()
         return await self.count_socket() or await self.join(slug) or await self.check_ban()
 
     async def count_socket(self) -> int | None:
@@ -197,6 +215,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.admitted = False
+        self.depart()
         if self.room is not None and self.hub is not None:
             await self.hub.leave(self.room.group_name, self)
         await limits.close_socket(self.user_id, self.socket_id)
@@ -243,6 +262,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.message_edit(request)
             case DeleteRequest():
                 await self.message_delete(request)
+            case TypingRequest():
+                self.typing()
 
     async def message_send(self, request: SendRequest) -> None:
         """Check the send, save it with its room's next batch (chat/posting.py), then ack and
@@ -282,7 +303,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 client_id=request.client_id,
                 created_at=saved.created_at,
             )
-            send_to_room_soon(self.room, frames.message_frame(message, self.room.slug))
+            send_message_soon(self.room, message)
+
+    def typing(self) -> None:
+        """Tell the others in the room, at most once a second; never from a muted or banned
+        person or in a read-only room. Nothing is answered either way."""
+        assert self.room is not None
+        allowed = presence.may_type(
+            locked=self.room.is_locked,
+            archived=self.room.is_archived,
+            restriction=self.restriction_kind,
+            until=self.restriction_until,
+        )
+        if allowed and self.typing_gate.passes():
+            presence.send_typing_soon(self.room.pk, self.person)
 
     def check_not_muted(self) -> None:
         if self.restriction_kind != RoomBan.Kind.MUTE:
@@ -405,6 +439,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 until = frame["until"]
                 self.restrict(frame["kind"], datetime.fromisoformat(until) if until else None)
                 self.deliver(frames.encode(frame))
+            case "chat.room_state" if self.room is not None:
+                # Locked or archived: the room is read-only, and typing stops (chat.presence).
+                self.room.is_locked, self.room.is_archived = event["locked"], event["archived"]
+                self.deliver(event["frame"])
 
     def restrict(self, kind: str | None, until: datetime | None) -> None:
         self.restriction_kind, self.restriction_until = kind, until
@@ -416,10 +454,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         else:
             self.refusal = code
 
+    def depart(self) -> None:
+        """Leave the room's presence (once): at the close, whoever starts it."""
+        if self.present and self.room is not None:
+            self.present = False
+            presence.get_presence().depart(self.room.pk, self.user_id)
+
     def close_soon(self, code: int, reason: str = "") -> None:
         """Close without waiting: whatever is still queued is dropped, and the close frame
-        follows the frame being written, if any."""
+        follows the frame being written, if any. Presence ends now, not when the client
+        answers the close."""
         self.admitted = False
+        self.depart()
         self.outbox.clear()
         self.closing = asyncio.create_task(self.close(code=code, reason=reason))
 

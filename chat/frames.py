@@ -97,7 +97,12 @@ class DeleteRequest:
     client_id: str | None  # optional: errors about this delete carry it back
 
 
-Request = SendRequest | ResumeRequest | HistoryRequest | EditRequest | DeleteRequest
+@dataclass(frozen=True)
+class TypingRequest:
+    """`{"type": "typing"}`: the person is typing (nothing else is read from the frame)."""
+
+
+Request = SendRequest | ResumeRequest | HistoryRequest | EditRequest | DeleteRequest | TypingRequest
 
 
 def parse_frame(text: str | None) -> Request:
@@ -112,6 +117,8 @@ def parse_frame(text: str | None) -> Request:
     kind = frame.get("type")
     if kind == "message.send":
         return _send(frame)
+    if kind == "typing":
+        return TypingRequest()
     if kind == "resume":
         return ResumeRequest(after_seq=seq_field(frame, "after_seq"))
     if kind == "history":
@@ -354,4 +361,37 @@ def room_updated_frame(room: Room) -> dict[str, Any]:
             "locked": room.is_locked,
             "archived": room.is_archived,
         },
+    }
+
+
+def user_payload(user_id: int, username: str) -> dict[str, Any]:
+    """USER of docs/protocol.md."""
+    return {"id": user_id, "username": username}
+
+
+def presence_frame(people: list[tuple[int, str]]) -> dict[str, Any]:
+    return {"type": "presence", "users": [user_payload(*person) for person in people]}
+
+
+def presence_join_frame(user_id: int, username: str) -> dict[str, Any]:
+    return {"type": "presence.join", "user": user_payload(user_id, username)}
+
+
+def presence_leave_frame(user_id: int, username: str) -> dict[str, Any]:
+    return {"type": "presence.leave", "user": user_payload(user_id, username)}
+
+
+def typing_frame(user_id: int, username: str) -> dict[str, Any]:
+    return {"type": "typing", "user": user_payload(user_id, username)}
+
+
+def room_activity_frame(message: Message, room_slug: str) -> dict[str, Any]:
+    """What a `/ws/rooms/` socket hears of a new message: enough for badges, no body."""
+    return {
+        "type": "room.activity",
+        "room": room_slug,
+        "seq": message.seq,
+        "author_id": message.author_id,
+        "mentions": list(message.mentions or []),
+        "at": iso_utc(message.created_at),
     }
