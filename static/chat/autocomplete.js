@@ -3,9 +3,9 @@
 // in a list below the box. The arrows move through them, Enter or Tab puts the chosen name
 // in, Escape closes the list; the mouse works too.
 //
-// ARIA: the box stays a textbox (a textarea may not take the combobox role) that
-// autocompletes a list: aria-autocomplete="list", aria-controls naming the listbox and
-// aria-activedescendant the option chosen, so focus never leaves the box while a screen
+// ARIA: the box stays a textbox (a textarea may take neither the combobox role nor
+// aria-expanded) that autocompletes a list: aria-autocomplete="list", aria-controls naming
+// the listbox and aria-activedescendant the option chosen (removed when the list closes), so focus never leaves the box while a screen
 // reader follows the choice. How many names match is said once per list in a polite status.
 import { mentionChoices } from "./wording.js";
 
@@ -121,7 +121,6 @@ export class MentionCompleter {
       }),
     );
     this.listbox.hidden = false;
-    this.input.setAttribute("aria-expanded", "true");
     const kept = this.options.findIndex((member) => member.id === previous);
     this.select(kept >= 0 ? kept : 0);
     if (!wasOpen) this.announce(mentionChoices(this.options.length));
@@ -150,7 +149,6 @@ export class MentionCompleter {
     if (!this.listbox.hidden) this.listbox.hidden = true;
     this.listbox.replaceChildren();
     this.input.removeAttribute("aria-activedescendant");
-    this.input.removeAttribute("aria-expanded");
   }
 
   keydown(event) {
