@@ -30,10 +30,12 @@ WebSocket.prototype.send = function (data) {
   return send.call(this, data);
 };
 window.typingSaid = [];
-new MutationObserver(() => {
+// Each change to the line, said or not: the same sentence written again would be read again.
+new MutationObserver((records) => {
   const line = document.getElementById("typing");
-  const text = line?.textContent.trim();
-  if (text && text !== window.typingSaid.at(-1)) window.typingSaid.push(text);
+  if (!line || !records.some((record) => line.contains(record.target))) return;
+  const text = line.textContent.trim();
+  if (text) window.typingSaid.push(text);
 }).observe(document, { childList: true, subtree: true, characterData: true });
 """
 
