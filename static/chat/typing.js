@@ -10,10 +10,12 @@ const TYPING_SHOWN_MS = 5000;
 // keystrokes only (not when the page itself changes the box), never for an empty box, and
 // at most once per SEND_EVERY_MS however fast they type.
 export class TypingSender {
-  constructor({ input, send, now = () => Date.now() }) {
+  constructor({ input, send }) {
+    this.input = input;
     this.send = send;
-    this.now = now;
     this.lastSent = -Infinity;
+    this.afterMessage = false;
+    this.timer = null;
     input.addEventListener("input", (event) => {
       // Replacing the whole value from script (after sending) fires no event; a person
       // deleting everything does, and an empty box says nothing.
@@ -23,15 +25,29 @@ export class TypingSender {
   }
 
   typed() {
-    const now = this.now();
-    if (now - this.lastSent < SEND_EVERY_MS) return;
-    // A closed socket sends nothing; the next keystroke tries again.
-    if (this.send()) this.lastSent = now;
+    const wait = this.lastSent + SEND_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      this.sendNow();
+    } else if (this.afterMessage && this.timer === null) {
+      // Their message ended their "is typing" on the other pages, and they are already
+      // writing the next one: say so as soon as the 3 s allow, not at a later keystroke.
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        if (this.input.value.trim() !== "") this.sendNow();
+      }, wait);
+    }
   }
 
-  // The message went out: the next keystroke starts a new "is typing".
+  sendNow() {
+    // A closed socket sends nothing; the next keystroke tries again.
+    if (!this.send()) return;
+    this.lastSent = Date.now();
+    this.afterMessage = false;
+  }
+
+  // The person's message went out.
   sent() {
-    this.lastSent = -Infinity;
+    this.afterMessage = true;
   }
 }
 
