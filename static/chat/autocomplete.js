@@ -1,16 +1,19 @@
 // `@` completion in the message box: after an `@`, the room's members whose names start
 // with what follows (GET /api/rooms/<slug>/members/?q=prefix, docs/protocol.md) are offered
-// in a list below the box. The arrows move through them, Enter or Tab puts the chosen name
-// in, Escape closes the list; the mouse works too.
+// in a list just above the box. The arrows move through them, Enter or Tab puts the chosen
+// name in, Escape closes the list; the mouse works too.
 //
 // ARIA: the box stays a textbox (a textarea may take neither the combobox role nor
 // aria-expanded) that autocompletes a list: aria-autocomplete="list", aria-controls naming
-// the listbox and aria-activedescendant the option chosen (removed when the list closes), so focus never leaves the box while a screen
-// reader follows the choice. How many names match is said once per list in a polite status.
+// the listbox, and aria-activedescendant the option chosen (removed when the list closes),
+// so focus never leaves the box while a screen reader follows the choice. How many names
+// match is said once per list, in the page's polite status line.
+import { NAME_CHARS } from "./mentions.js";
 import { mentionChoices } from "./wording.js";
 
 const FETCH_AFTER_MS = 120; // a pause in typing, not every keystroke, asks the server
-const NAME_CHARS = "\\p{L}\\p{M}\\p{N}_.@+\\-";
+// Answers are reused for a while (backspace, retyping), not forever: people join rooms.
+const CACHE_MS = 30_000;
 // An `@` at the start or after a character that cannot be in a name, up to the caret.
 const TYPED_MENTION = new RegExp(`(?:^|[^${NAME_CHARS}])@([${NAME_CHARS}]{0,150})$`, "u");
 
@@ -27,7 +30,7 @@ export class MentionCompleter {
     this.query = null; // {start, prefix}: the `@prefix` being completed
     this.timer = null;
     this.request = null;
-    this.cache = new Map(); // lower-cased prefix -> members
+    this.cache = new Map(); // lower-cased prefix -> {at, members}
 
     input.setAttribute("aria-autocomplete", "list");
     input.setAttribute("aria-controls", listbox.id);
@@ -66,8 +69,8 @@ export class MentionCompleter {
     this.query = query;
     clearTimeout(this.timer);
     const cached = this.cache.get(query.prefix.toLowerCase());
-    if (cached) {
-      this.show(cached);
+    if (cached && Date.now() - cached.at < CACHE_MS) {
+      this.show(cached.members);
       return;
     }
     this.timer = setTimeout(() => this.fetchMembers(query.prefix), FETCH_AFTER_MS);
@@ -92,7 +95,7 @@ export class MentionCompleter {
       if (error.name !== "AbortError") console.warn("Looking up members failed", error);
       return;
     }
-    this.cache.set(prefix.toLowerCase(), members);
+    this.cache.set(prefix.toLowerCase(), { at: Date.now(), members });
     // Typing went on meanwhile: only the answer for what is typed now is shown.
     if (this.query?.prefix === prefix && this.typedMention()?.prefix === prefix) {
       this.show(members);

@@ -6,7 +6,7 @@ import { MENTIONS } from "./wording.js";
 // The server's rule (chat/membership.py): a Django username's characters (letters, digits
 // and @.+-_), after anything that could not be part of one, so the `@` of an email address
 // starts no mention; a trailing "." ends the sentence, not the name.
-const NAME_CHARS = "\\p{L}\\p{M}\\p{N}_.@+\\-";
+export const NAME_CHARS = "\\p{L}\\p{M}\\p{N}_.@+\\-";
 const MENTION = new RegExp(`(?<![${NAME_CHARS}])@([${NAME_CHARS}]+)`, "gu");
 
 // Appends plain `text` to `into`, each `@name` in it as a token element; the reader's
