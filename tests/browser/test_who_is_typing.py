@@ -118,3 +118,26 @@ def test_several_typists_are_folded_into_one_line(
     pages["alice"].get_by_label("Message", exact=True).press("Enter")
     expect(pages["dave"].locator("#chat-log li[data-seq='1']")).to_contain_text("one")
     expect(pages["dave"].locator("#typing")).to_have_text("bob and charlie are typing…")
+
+
+def test_typing_again_right_after_sending_shows_again(
+    new_page: Callable[..., Page], room: Room, alice: User, bob: User
+) -> None:
+    typist = recorded(new_page(alice))
+    reader = new_page(bob)
+    for page in (typist, reader):
+        open_room(page, room)
+    box = typist.get_by_label("Message", exact=True)
+    box.click()
+    typist.keyboard.type("first")
+    expect(reader.locator("#typing")).to_have_text("alice is typing…")
+    box.press("Enter")
+    # Her message ends her line at once...
+    expect(reader.locator("#chat-log li[data-seq='1']")).to_contain_text("first")
+    expect(reader.locator("#typing")).to_have_text("", timeout=1000)
+    # ...and a few keys of the next one, within the 3 s, bring it back when they are up,
+    # without waiting for another keystroke.
+    typist.keyboard.type("and")
+    expect(reader.locator("#typing")).to_have_text("alice is typing…", timeout=4000)
+    sent = typing_frames(typist)
+    assert len(sent) == 2 and sent[1] - sent[0] >= 3000, sent
