@@ -1,7 +1,8 @@
 """While alice types, bob's and charlie's pages say "alice is typing…" and hers never does;
 it goes about 5 s after her last keystroke (or at once when her message arrives). Her page
 sends `typing` at most once per 3 s however fast she types, and nothing for a box of
-spaces. Two typists are "alice and bob are typing…", three "3 people are typing…". The line
+spaces; typing again right after sending shows again once the 3 s are up. Two typists are
+"alice and bob are typing…", three "3 people are typing…". The line
 is a polite status that a screen reader hears once per change, not once per frame, and axe
 finds nothing while it shows."""
 
