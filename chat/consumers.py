@@ -135,11 +135,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.outbox.hold()
         self.admitted = True
-        people = await self.arrive()
+        here = await self.arrive()
         if self.admitted:
-            self.outbox.release(frames.encode(frames.presence_frame(people)))
+            self.outbox.release(frames.encode(frames.presence_frame(here.people, here.count)))
 
-    async def arrive(self) -> list[presence.Person]:
+    async def arrive(self) -> presence.Here:
         assert self.room is not None
         self.present = True
         return await presence.get_presence().arrive(self.room.pk, self.person)

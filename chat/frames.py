@@ -369,8 +369,10 @@ def user_payload(user_id: int, username: str) -> dict[str, Any]:
     return {"id": user_id, "username": username}
 
 
-def presence_frame(people: list[tuple[int, str]]) -> dict[str, Any]:
-    return {"type": "presence", "users": [user_payload(*person) for person in people]}
+def presence_frame(people: list[tuple[int, str]], count: int) -> dict[str, Any]:
+    """Who is in the room: `count` people, the first CHAT_PRESENCE_LIMIT of them listed."""
+    users = [user_payload(*person) for person in people]
+    return {"type": "presence", "users": users, "count": count}
 
 
 def presence_join_frame(user_id: int, username: str) -> dict[str, Any]:
