@@ -142,13 +142,16 @@ local function first(rk, limit)
     while taken < limit do
         local batch = redis.call('ZRANGE', rk .. ':lex', start, start + limit - 1)
         if #batch == 0 then break end
-        for _, member in ipairs(batch) do
+        local uids, names = {}, {}
+        for i, member in ipairs(batch) do
             local cut = string.find(member, '\\0', 1, true)
-            local uid = string.sub(member, cut + 1)
-            local score = redis.call('ZSCORE', rk, uid)
-            if score and tonumber(score) > now and taken < limit then
-                table.insert(out, uid)
-                table.insert(out, string.sub(member, 1, cut - 1))
+            uids[i], names[i] = string.sub(member, cut + 1), string.sub(member, 1, cut - 1)
+        end
+        local scores = redis.call('ZMSCORE', rk, unpack(uids))
+        for i = 1, #batch do
+            if scores[i] and tonumber(scores[i]) > now and taken < limit then
+                table.insert(out, uids[i])
+                table.insert(out, names[i])
                 taken = taken + 1
             end
         end
