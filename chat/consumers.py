@@ -19,7 +19,7 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -425,6 +425,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         reconnect and resume) once its outbox passes CHAT_SOCKET_BUFFER_BYTES."""
         if self.admitted:
             self.outbox.put(text)
+
+    def deliver_all(self, texts: Sequence[str]) -> None:
+        if self.admitted:
+            self.outbox.put_all(texts)
 
     def handle_event(self, event: dict[str, Any]) -> None:
         """An event about this socket's person (see chat.broadcast.tell_person_on_commit)."""

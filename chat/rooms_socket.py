@@ -24,6 +24,7 @@ import asyncio
 import contextvars
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from channels.exceptions import StopConsumer
@@ -175,6 +176,10 @@ class RoomsConsumer(AsyncWebsocketConsumer):
     def deliver(self, text: str) -> None:
         if self.admitted:
             self.outbox.put(text)
+
+    def deliver_all(self, texts: Sequence[str]) -> None:
+        if self.admitted:
+            self.outbox.put_all(texts)
 
     def handle_event(self, event: dict[str, Any]) -> None:
         """An event about this socket's person (chat.broadcast.tell_person_on_commit)."""
