@@ -416,10 +416,12 @@ class Hub:
                     listener.deliver_all(activity)
             return
         if kind == FRAME_EXCEPT_EVENT:
-            text, skip = event["frame"], event["skip_user"]
+            text, skip, told = event["frame"], event["skip_user"], 0
             for listener in members:
                 if listener.user_id != skip:
                     listener.deliver(text)
+                    told += 1
+            metrics.delivered(told)
             return
         for listener in list(members):
             listener.handle_event(event)

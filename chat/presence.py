@@ -433,6 +433,8 @@ class Presence:
         """Announce a join while the room is no crowd; the join that makes it one sends
         everyone the list instead (with its count)."""
         limit = settings.CHAT_PRESENCE_LIMIT
+        if count == 1:
+            return  # alone in the room: nobody to tell
         if count <= limit:
             await announce_join(room_id, person)
         elif count == limit + 1:
