@@ -3,8 +3,9 @@
 Presence is kept per (room, person), never per socket, so that a person with two tabs is one
 entry, and it is ephemeral: nothing is written to the database.
 
-- Each process counts its own sockets per (room, person) in memory. Only the first socket of
-  a person in a room on this process, and the last one closing, reach the shared store.
+- Each process counts its own sockets per (room, person) in memory. Every socket opening
+  costs one script call to the shared store (it records the person and answers the list);
+  only the last socket of a person in a room on this process closing removes them.
 - The shared store (Redis, under the channel layer's prefix CHANNEL_LAYER_PREFIX) holds, per
   room, the people present with the moment their entry expires, and per (room, person) the
   processes that hold a socket of theirs, each with its own expiry. Every
@@ -19,6 +20,10 @@ entry, and it is ephemeral: nothing is written to the database.
   closing waits LEAVE_GRACE_SECONDS before leaving: a reload (close, then open within the
   grace) announces nothing at all, and the leave still goes out well within the contract's
   5 s.
+- A room with more than CHAT_PRESENCE_LIMIT people present is a crowd: its list names the
+  first CHAT_PRESENCE_LIMIT by username with the count, and its joins and leaves are not
+  announced one by one (each is a frame to every socket of the room, so filling a room of
+  N would cost N² frames); entering and leaving the crowd state sends everyone the list.
 - With no REDIS_URL (the embedded default, one process) the store is this process's memory.
 
 Frames ride the room's group (chat/broadcast.py): a join skips the joiner's own socket (it has
