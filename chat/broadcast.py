@@ -193,6 +193,20 @@ def tell_person_on_commit(user_id: int, event: dict[str, Any]) -> None:
     transaction.on_commit(lambda: async_to_sync(publish)(PEOPLE_GROUP, event))
 
 
+# Background publishes about people, referenced until done (the loop keeps only weak ones).
+_telling: set[asyncio.Task[bool]] = set()
+
+
+def tell_person_soon(user_id: int, event: dict[str, Any]) -> None:
+    """From async code, about something already committed: hand `event` to every socket of
+    user `user_id`, on every process, publishing in the background (as `send_to_room_soon`),
+    so that neither the caller nor the database thread waits on the channel layer."""
+    event = {**event, "group": PEOPLE_GROUP, "user_id": user_id}
+    task = asyncio.create_task(publish(PEOPLE_GROUP, event))
+    _telling.add(task)
+    task.add_done_callback(_telling.discard)
+
+
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
