@@ -8,7 +8,7 @@ PORT ?= 8000
 export PARLEY_HOST := $(HOST)
 export PARLEY_PORT := $(PORT)
 
-.PHONY: install run test lint format migrations-check bench bench-admin bench-load bench-search clean
+.PHONY: install run test lint format migrations-check bench bench-admin bench-load bench-search bench-rooms clean
 
 install: $(VENV)/.installed
 
@@ -65,6 +65,10 @@ bench-load: install
 
 bench-search: install
 	$(BIN)/python bench/search.py
+
+# GET /api/rooms/ for a person in 500 rooms (docs/rooms.md).
+bench-rooms: install
+	$(BIN)/python bench/rooms_api.py
 
 clean:
 	rm -rf $(VENV) var node_modules

@@ -13,12 +13,13 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from accounts.models import User
 from chat import services
-from chat.models import Message, Room, RoomBan, iso_utc
+from chat.models import Message, Room, RoomBan, RoomMembership, iso_utc
 
 
 class RoomBanForm(forms.ModelForm):
@@ -79,6 +80,7 @@ class RoomAdmin(admin.ModelAdmin):
         "created_at",
         "last_activity_at",
         "last_seq",
+        "members",
     ]
     fields = [
         "name",
@@ -91,6 +93,7 @@ class RoomAdmin(admin.ModelAdmin):
         "created_at",
         "last_activity_at",
         "last_seq",
+        "members",
     ]
     ordering = ["-last_activity_at"]
     inlines = [RoomBanInline]
@@ -99,6 +102,27 @@ class RoomAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Rooms are opened from the site, where their slug and creator are set.
         return False
+
+    # How many members the room page names; the rest are a link away, so a room of thousands
+    # costs this page one COUNT over the (room) index and this many rows.
+    MEMBERS_SHOWN = 20
+
+    @admin.display(description="members")
+    def members(self, room: Room) -> str:
+        if room.pk is None:
+            return "-"
+        memberships = RoomMembership.objects.filter(room=room)
+        count = memberships.count()
+        if not count:
+            return "None yet: opening the room joins it."
+        names = list(
+            memberships.order_by("user__username").values_list("user__username", flat=True)[
+                : self.MEMBERS_SHOWN
+            ]
+        )
+        shown = ", ".join(names) + (", …" if count > len(names) else "")
+        url = reverse("admin:chat_roommembership_changelist") + f"?room={room.pk}"
+        return format_html('{} ({}). <a href="{}">List all members</a>', count, shown, url)
 
     def save_model(self, request: HttpRequest, room: Room, form, change: bool) -> None:
         locked, archived = room.is_locked, room.is_archived
@@ -333,6 +357,34 @@ class RoomBanAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, bans: QuerySet[RoomBan]) -> None:
         for ban in bans:
             services.lift_restriction(ban, request.user)
+
+
+@admin.register(RoomMembership)
+class RoomMembershipAdmin(admin.ModelAdmin):
+    """Who is in which room: read-only (people join by opening a room and leave with its
+    "Leave room" button). The room's page links here filtered by room (`?room=<pk>`)."""
+
+    list_display = ["user", "room", "joined_at", "last_read_seq"]
+    list_filter = [RoomFilter]
+    list_select_related = ["user", "room"]
+    search_fields = ["user__username"]
+    ordering = ["user__username"]
+    paginator = CheapCountPaginator
+    show_full_result_count = False
+    list_per_page = 100
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: RoomMembership | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: RoomMembership | None = None
+    ) -> bool:
+        return False
 
 
 @admin.register(LogEntry)

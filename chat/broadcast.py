@@ -13,14 +13,14 @@ session) reach every socket of theirs in this process. Events about a person go 
 that every hub listens to (`PEOPLE_GROUP`): they are rare, and this keeps a handshake to
 one subscription.
 
-Three kinds of room events: a plain frame (`chat.frame`, written as is to every socket of
-the room), a new message (`chat.message`: the frame, plus its `room.activity` frame, encoded
-once by the publisher, which the hub writes to this process's `/ws/rooms/` sockets watching
-the room, chat/rooms_socket.py), and a frame for everyone but one person
+Room events: frames (`chat.frame`, a list of encoded frames written as is, in one write, to
+every socket of the room), with, when new messages are among them, their `room.activity`
+frames (encoded once by the publisher), which the hub writes to this process's `/ws/rooms/`
+sockets watching the room (chat/rooms_socket.py); and a frame for everyone but one person
 (`chat.frame_except`: typing and presence.join, never written to that person's sockets).
-A `/ws/rooms/` socket watches the groups of its person's rooms: the hub subscribes to a
-group while any local socket is in it or watches it, so a message costs one publish, one
-event per process, and one write per local socket, whoever is watching.
+The hub subscribes to a room's group while any local socket is in the room or watches it,
+so a message costs one publish, one event per process, and one write per local socket,
+whoever is watching.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import logging
 import time
 import weakref
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from asgiref.sync import async_to_sync
@@ -52,7 +52,6 @@ PUBLISH_TIMEOUT_SECONDS = 2.0
 PEOPLE_GROUP = "people"
 
 FRAME_EVENT = "chat.frame"
-MESSAGE_EVENT = "chat.message"
 FRAME_EXCEPT_EVENT = "chat.frame_except"
 ROOM_STATE_EVENT = "chat.room_state"
 
@@ -64,6 +63,9 @@ class Listener(Protocol):
 
     def deliver(self, text: str) -> None:
         """Queue an encoded frame; never blocks."""
+
+    def deliver_all(self, texts: Sequence[str]) -> None:
+        """Queue encoded frames, in order; never blocks."""
 
     def handle_event(self, event: dict[str, Any]) -> None:
         """An event for this socket's user or room that is not a plain frame."""
@@ -83,18 +85,17 @@ def frame_event(group: str, frame: dict[str, Any], skip_user: int | None = None)
             "frame": encode(frame),
             "skip_user": skip_user,
         }
-    return {"type": FRAME_EVENT, "group": group, "frame": encode(frame)}
+    return frames_event(group, [encode(frame)])
 
 
-def message_event(room: Room, message: Message) -> dict[str, Any]:
-    """A new message: its frame for the room's sockets and its `room.activity` frame for the
-    sockets watching the room, both encoded here, once."""
-    return {
-        "type": MESSAGE_EVENT,
-        "group": room.group_name,
-        "frame": encode(message_frame(message, room.slug)),
-        "activity": encode(room_activity_frame(message, room.slug)),
-    }
+def frames_event(group: str, texts: list[str], activity: list[str] | None = None) -> dict[str, Any]:
+    """A channel-layer event carrying encoded frames, in order, to every socket of `group`,
+    and the `room.activity` frames of the new messages among them, for the sockets watching
+    the room (chat/rooms_socket.py)."""
+    event = {"type": FRAME_EVENT, "group": group, "frames": texts}
+    if activity:
+        event["activity"] = activity
+    return event
 
 
 async def publish(group: str, event: dict[str, Any]) -> bool:
@@ -116,26 +117,54 @@ async def send_to_room(room: Room, frame: dict[str, Any]) -> bool:
     return await publish(room.group_name, frame_event(room.group_name, frame))
 
 
-_publishing: set[asyncio.Task[bool]] = set()
+class RoomPublisher:
+    """The frames of one room waiting in this process to be published, in the order they
+    were asked for. One publish is in flight per room at a time, and it carries every frame
+    that queued meanwhile: the sends of one commit batch, whose senders all resume in one
+    turn of the event loop, go out as one event, and listeners get them in one write."""
+
+    def __init__(self, group: str, publishers: dict[str, RoomPublisher]) -> None:
+        self.group = group
+        self.publishers = publishers
+        self.waiting: list[str] = []
+        self.activity: list[str] = []  # the room.activity frames of the new messages waiting
+        self.task = asyncio.create_task(self._publish_waiting(), name=f"chat-publish-{group}")
+
+    async def _publish_waiting(self) -> None:
+        try:
+            while self.waiting:
+                texts, activity, self.waiting, self.activity = self.waiting, self.activity, [], []
+                await publish(self.group, frames_event(self.group, texts, activity))
+        finally:
+            del self.publishers[self.group]
+
+
+_publishers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, RoomPublisher]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def send_to_room_soon(room: Room, frame: dict[str, Any]) -> None:
     """Publish in the background: the caller (a socket that just acked a send) goes on to its
-    next frame instead of waiting a Redis round trip. Publishes from one process still go
-    out in the order they were asked for (the layer sends them over one connection)."""
-    _publish_soon(room.group_name, frame_event(room.group_name, frame))
+    next frame instead of waiting a Redis round trip. A process publishes a room's frames in
+    the order they were asked for, several to an event when they queue together."""
+    _publisher(room).waiting.append(encode(frame))
 
 
 def send_message_soon(room: Room, message: Message) -> None:
-    """`send_to_room_soon` for a new message: the room hears it, and watchers of the room
-    hear its activity."""
-    _publish_soon(room.group_name, message_event(room, message))
+    """`send_to_room_soon` for a new message: the room hears it, and the sockets watching
+    the room hear its `room.activity`, encoded here, once."""
+    publisher = _publisher(room)
+    publisher.waiting.append(encode(message_frame(message, room.slug)))
+    publisher.activity.append(encode(room_activity_frame(message, room.slug)))
 
 
-def _publish_soon(group: str, event: dict[str, Any]) -> None:
-    task = asyncio.create_task(publish(group, event))
-    _publishing.add(task)
-    task.add_done_callback(_publishing.discard)
+def _publisher(room: Room) -> RoomPublisher:
+    publishers = _publishers.setdefault(asyncio.get_running_loop(), {})
+    publisher = publishers.get(room.group_name)
+    if publisher is None:
+        publisher = publishers[room.group_name] = RoomPublisher(room.group_name, publishers)
+    return publisher
 
 
 def send_to_room_on_commit(room: Room, frame: dict[str, Any]) -> None:
@@ -162,6 +191,20 @@ def tell_person_on_commit(user_id: int, event: dict[str, Any]) -> None:
     """Once committed, hand `event` to every socket of user `user_id`, on every process."""
     event = {**event, "group": PEOPLE_GROUP, "user_id": user_id}
     transaction.on_commit(lambda: async_to_sync(publish)(PEOPLE_GROUP, event))
+
+
+# Background publishes about people, referenced until done (the loop keeps only weak ones).
+_telling: set[asyncio.Task[bool]] = set()
+
+
+def tell_person_soon(user_id: int, event: dict[str, Any]) -> None:
+    """From async code, about something already committed: hand `event` to every socket of
+    user `user_id`, on every process, publishing in the background (as `send_to_room_soon`),
+    so that neither the caller nor the database thread waits on the channel layer."""
+    event = {**event, "group": PEOPLE_GROUP, "user_id": user_id}
+    task = asyncio.create_task(publish(PEOPLE_GROUP, event))
+    _telling.add(task)
+    task.add_done_callback(_telling.discard)
 
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -192,12 +235,16 @@ class Outbox:
         self.draining: asyncio.Future[None] | None = None
 
     def put(self, text: str) -> None:
-        if self.draining is None and self.write_now is not None and self.write_now(text):
+        self.put_all((text,))
+
+    def put_all(self, texts: Sequence[str]) -> None:
+        """Frames in order; written in one go when the connection takes data."""
+        if self.draining is None and self.write_now is not None and self.write_now(texts):
             return
         if self.queued is None:
             self.queued = deque()
-        self.queued.append(text)
-        self.queued_bytes += len(text)
+        self.queued.extend(texts)
+        self.queued_bytes += sum(map(len, texts))
         if self.queued_bytes > self.limit:
             self.clear()
             self.on_overflow()
@@ -214,9 +261,7 @@ class Outbox:
         """Write `first`, then whatever queued while held."""
         held = self.queued or ()
         self.queued, self.queued_bytes, self.draining = None, 0, None
-        self.put(first)
-        for text in held:
-            self.put(text)
+        self.put_all((first, *held))
 
     def clear(self) -> None:
         """Drop what waits (the socket is closing)."""
@@ -236,12 +281,12 @@ class Outbox:
             self.draining = None
 
 
-def direct_writer(send: Send) -> Callable[[str], bool] | None:
-    """For uvicorn's sans-I/O websockets protocol (project/serve.py): a function that writes a
-    text frame at once and returns True, or returns False when the transport is pushing
-    back or closing. It does exactly what that protocol's `send` does for a text frame on a
-    writable connection; skipping the coroutine and the task around it halved the CPU of a
-    fan-out (docs/performance.md). None for any other server: frames then go through `send`.
+def direct_writer(send: Send) -> Callable[[Sequence[str]], bool] | None:
+    """For uvicorn's sans-I/O websockets protocol (project/serve.py): a function that writes
+    text frames at once, in one write, and returns True, or returns False when the transport
+    is pushing back or closing. It does what that protocol's `send` does for each text frame
+    on a writable connection; skipping the coroutine and the task around it halved the CPU of
+    a fan-out (docs/performance.md). None for any other server: frames then go through `send`.
     """
     while hasattr(send, "__wrapped__"):  # middleware that only watches accept and close
         send = send.__wrapped__
@@ -250,11 +295,12 @@ def direct_writer(send: Send) -> Callable[[str], bool] | None:
         return None
     connection, transport, writable = protocol.conn, protocol.transport, protocol.writable
 
-    def write_now(text: str) -> bool:
+    def write_now(texts: Sequence[str]) -> bool:
         if not writable.is_set() or protocol.close_sent or transport.is_closing():
             return False
         try:
-            connection.send_text(text.encode())
+            for text in texts:
+                connection.send_text(text.encode())
         except InvalidState:
             return False  # closing: the ASGI path reports the disconnect
         transport.write(b"".join(connection.data_to_send()))
@@ -373,21 +419,23 @@ class Hub:
             return
         members = self.rooms.get(group, ())
         kind = event["type"]
-        if kind in (MESSAGE_EVENT, FRAME_EVENT):
-            text = event["frame"]
+        if kind == FRAME_EVENT:
+            texts = event["frames"]
             for listener in members:
-                listener.deliver(text)
-            metrics.delivered(len(members))
-            if kind == MESSAGE_EVENT and group in self.watchers:
-                text = event["activity"]
+                listener.deliver_all(texts)
+            metrics.delivered(len(members) * len(texts))
+            activity = event.get("activity")
+            if activity is not None and group in self.watchers:
                 for listener in self.watchers[group]:
-                    listener.deliver(text)
+                    listener.deliver_all(activity)
             return
         if kind == FRAME_EXCEPT_EVENT:
-            text, skip = event["frame"], event["skip_user"]
+            text, skip, told = event["frame"], event["skip_user"], 0
             for listener in members:
                 if listener.user_id != skip:
                     listener.deliver(text)
+                    told += 1
+            metrics.delivered(told)
             return
         for listener in list(members):
             listener.handle_event(event)

@@ -5,7 +5,8 @@ this process's hub (chat/broadcast.py), and its sends are saved by the group com
 chat/posting.py. The consumer parses, calls, and answers.
 
 What one socket can cost the server is bounded. Frames are handled one at a time, in order,
-and the server reads no further frames while one waits (uvicorn pauses reading). Every
+and the server reads no further frames while one waits (uvicorn pauses reading), except
+that up to MAX_SENDS_IN_FLIGHT sends may wait for their commit meanwhile. Every
 frame the socket is sent, answers and room frames alike, goes through one outbox that the
 consumer never waits on: a client that stops reading is closed with 4408 once its outbox
 passes CHAT_SOCKET_BUFFER_BYTES, and answers are at most CHAT_MAX_PAGE_BYTES each (one page
@@ -19,7 +20,7 @@ import asyncio
 import functools
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -31,14 +32,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from chat import frames, limits, metrics, posting, presence, services
-from chat.broadcast import Hub, Outbox, get_hub, send_message_soon
+from chat import frames, limits, membership, metrics, posting, presence, services
+from chat.broadcast import Hub, Outbox, get_hub, send_message_soon, tell_person_soon
 from chat.converters import RoomSlugConverter
 from chat.frames import (
     BadFrame,
     DeleteRequest,
     EditRequest,
     HistoryRequest,
+    ReadRequest,
     ResumeRequest,
     SendRequest,
     TypingRequest,
@@ -56,6 +58,8 @@ CLOSE_NO_SUCH_ROOM = 4404
 CLOSE_TOO_SLOW = 4408
 CLOSE_TOO_MANY = 4429
 CLOSE_TRY_AGAIN_LATER = 1013
+# A socket's sends saving at once; with this many waiting, the socket's next frame waits.
+MAX_SENDS_IN_FLIGHT = 16
 # A connect that cannot reach the channel layer within this gives up with 1013.
 JOIN_TIMEOUT_SECONDS = 5.0
 # The shape of every room slug (the URL converter's): anything else names no room, and is
@@ -89,6 +93,8 @@ read_history_after = on_database_thread(services.history_after)
 read_history_around = on_database_thread(services.history_around)
 edit_message = on_database_thread(services.edit_message)
 delete_own_message = on_database_thread(services.delete_own_message)
+join_room = on_database_thread(membership.join)
+move_read_position = on_database_thread(membership.move_read_position)
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -135,11 +141,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.outbox.hold()
         self.admitted = True
-        people = await self.arrive()
+        here = await self.arrive()
         if self.admitted:
-            self.outbox.release(frames.encode(frames.presence_frame(people)))
+            self.outbox.release(frames.encode(frames.presence_frame(here.people, here.count)))
 
-    async def arrive(self) -> list[presence.Person]:
+    async def arrive(self) -> presence.Here:
         assert self.room is not None
         self.present = True
         return await presence.get_presence().arrive(self.room.pk, self.person)
@@ -166,8 +172,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             on_overflow=lambda: self.close_soon(CLOSE_TOO_SLOW, "too slow"),
         )
         self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
+        self.sending: set[asyncio.Task[None]] = set()
         self.typing_gate = presence.TypingGate()
-        return await self.count_socket() or await self.join(slug) or await self.check_ban()
+        return (
+            await self.count_socket()
+            or await self.join(slug)
+            or await self.check_ban()
+            or await self.become_member()
+        )
 
     async def count_socket(self) -> int | None:
         try:
@@ -206,6 +218,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except DatabaseError as error:
             logger.warning("Restriction lookup failed (%r); refusing with 1013", error)
             return CLOSE_TRY_AGAIN_LATER
+
+    async def become_member(self) -> int | None:
+        # Opening a room joins it (docs/protocol.md, "Membership"): only once admitted, so a
+        # banned person never becomes a member by trying.
+        assert self.room is not None
+        try:
+            joined = await join_room(self.room, self.scope["user"], announce=False)
+        except DatabaseError as error:
+            logger.warning("Joining room %s failed (%r); refusing with 1013", self.room.pk, error)
+            return CLOSE_TRY_AGAIN_LATER
+        if joined:  # committed (autocommit): announced from here, not the database thread
+            tell_person_soon(self.user_id, membership.rooms_changed_event())
+        return None
 
     async def refuse(self, code: int, reason: str = "") -> None:
         # Accept first: a close before the handshake completes reaches the browser as 1006,
@@ -262,26 +287,46 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.message_edit(request)
             case DeleteRequest():
                 await self.message_delete(request)
+            case ReadRequest():
+                await self.read(request)
             case TypingRequest():
                 self.typing()
 
     async def message_send(self, request: SendRequest) -> None:
-        """Check the send, save it with its room's next batch (chat/posting.py), then ack and
-        broadcast. One send of a socket at a time: letting the next frame be read while a
-        send waits (so that a pipelining client fills batches) was 2.3x faster with 10
-        unacked sends, but listeners on the real server then heard some messages out of seq
-        order, for a reason not yet found (docs/performance.md)."""
+        """Check the send, then save and answer it in the background (`save_and_answer`) while
+        the socket's next frames are read: a client with several sends unacked fills its
+        room's next batch instead of waiting a commit per send. At most
+        MAX_SENDS_IN_FLIGHT of a socket's sends wait at once; past that, reading pauses.
+
+        Sends keep their order: a socket's sends join their room's queue in the order they
+        came, batches commit one after another, and their senders resume in seq order and
+        queue the broadcasts in that order, which each process publishes in turn
+        (chat/broadcast.py, RoomPublisher)."""
         assert self.room is not None
         try:
             body = services.clean_body(request.body)
             self.check_not_muted()
             await limits.count_send(self.user_id)
-            saved = services.checked(
-                await posting.post(self.room, self.scope["user"], body, request.client_id)
-            )
         except limits.RateLimited as limited:
             self.send_frame(frames.rate_limited_frame(limited.retry_after, request.client_id))
             return
+        except services.Rejected as rejection:
+            self.send_error(rejection.code, rejection.detail, request.client_id)
+            return
+        saving = asyncio.create_task(self.save_and_answer(request, body))
+        self.sending.add(saving)
+        saving.add_done_callback(self.sending.discard)
+        if len(self.sending) >= MAX_SENDS_IN_FLIGHT:
+            await asyncio.wait(self.sending, return_when=asyncio.FIRST_COMPLETED)
+
+    async def save_and_answer(self, request: SendRequest, body: str) -> None:
+        """Save the send with its room's next batch (chat/posting.py), then ack it and
+        broadcast it. Nothing is acked or broadcast unless its batch committed."""
+        assert self.room is not None
+        try:
+            saved = services.checked(
+                await posting.post(self.room, self.scope["user"], body, request.client_id)
+            )
         except services.Rejected as rejection:
             if rejection.code == "not_signed_in":
                 self.close_soon(CLOSE_NOT_SIGNED_IN)
@@ -302,6 +347,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 body=body,
                 client_id=request.client_id,
                 created_at=saved.created_at,
+                mentions=saved.mentions,
             )
             send_message_soon(self.room, message)
 
@@ -405,6 +451,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.send_unavailable(client_id)
         return None
 
+    async def read(self, request: ReadRequest) -> None:
+        """Move the read position; when it moved, every socket of the person (this one too)
+        hears `read`, published from here once the UPDATE committed (autocommit) so the
+        database thread never waits on the channel layer; when it did not, nothing is sent."""
+        assert self.room is not None
+        try:
+            moved_to = await move_read_position(self.room, self.scope["user"], request.seq)
+        except DatabaseError:
+            logger.exception("Marking room %s read failed", self.room.pk)
+            self.send_unavailable()
+            return
+        if moved_to is not None:
+            tell_person_soon(self.user_id, membership.read_event(self.room.slug, moved_to))
+
     async def banned(self) -> bool:
         """Whether a ban is in force for the socket's person in its room, looked up again;
         it notes the mute that applies too. Before reading the room, so that a ban whose
@@ -426,6 +486,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.admitted:
             self.outbox.put(text)
 
+    def deliver_all(self, texts: Sequence[str]) -> None:
+        if self.admitted:
+            self.outbox.put_all(texts)
+
     def handle_event(self, event: dict[str, Any]) -> None:
         """An event about this socket's person (see chat.broadcast.tell_person_on_commit)."""
         match event["type"]:
@@ -439,6 +503,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 until = frame["until"]
                 self.restrict(frame["kind"], datetime.fromisoformat(until) if until else None)
                 self.deliver(frames.encode(frame))
+            case membership.READ_EVENT:
+                self.deliver(event["frame"])  # already encoded; `rooms.changed` is not ours
             case "chat.room_state" if self.room is not None:
                 # Locked or archived: the room is read-only, and typing stops (chat.presence).
                 self.room.is_locked, self.room.is_archived = event["locked"], event["archived"]

@@ -102,7 +102,22 @@ class TypingRequest:
     """`{"type": "typing"}`: the person is typing (nothing else is read from the frame)."""
 
 
-Request = SendRequest | ResumeRequest | HistoryRequest | EditRequest | DeleteRequest | TypingRequest
+@dataclass(frozen=True)
+class ReadRequest:
+    """The person has seen the room up to `seq` (chat.membership.mark_read)."""
+
+    seq: int
+
+
+Request = (
+    SendRequest
+    | ResumeRequest
+    | HistoryRequest
+    | EditRequest
+    | DeleteRequest
+    | ReadRequest
+    | TypingRequest
+)
 
 
 def parse_frame(text: str | None) -> Request:
@@ -127,6 +142,8 @@ def parse_frame(text: str | None) -> Request:
         return _edit(frame)
     if kind == "message.delete":
         return _delete(frame)
+    if kind == "read":
+        return _read(frame)
     if not isinstance(kind, str):
         raise BadFrame('A frame needs a string "type".')
     raise BadFrame(f"Unknown frame type {kind[:40]!r}.")
@@ -169,6 +186,13 @@ def _edit(frame: dict[str, Any]) -> EditRequest:
 def _delete(frame: dict[str, Any]) -> DeleteRequest:
     client_id = None if frame.get("client_id") is None else _client_id(frame)
     return DeleteRequest(message_id=id_field(frame, client_id), client_id=client_id)
+
+
+def _read(frame: dict[str, Any]) -> ReadRequest:
+    try:
+        return ReadRequest(seq=parse_seq(frame.get("seq")))
+    except Invalid as error:
+        raise BadFrame(error.detail, code="invalid_seq") from None
 
 
 def id_field(frame: dict[str, Any], client_id: str | None) -> int:
@@ -218,6 +242,8 @@ def message_payload(message: Message, room_slug: str) -> dict[str, Any]:
         "created_at": iso_utc(message.created_at),
         "client_id": message.client_id,
         "edited_at": iso_utc(message.edited_at) if message.edited_at else None,
+        # The members the body mentions, resolved at save (chat.membership).
+        "mentions": list(message.mentions or ()),
     }
 
 
@@ -364,13 +390,25 @@ def room_updated_frame(room: Room) -> dict[str, Any]:
     }
 
 
+def read_frame(room_slug: str, seq: int) -> dict[str, Any]:
+    """The person's read position in a room moved (to every socket of theirs)."""
+    return {"type": "read", "room": room_slug, "seq": seq}
+
+
+def rooms_changed_frame() -> dict[str, Any]:
+    """The person joined or left a room: pages fetch GET /api/rooms/ again."""
+    return {"type": "rooms.changed"}
+
+
 def user_payload(user_id: int, username: str) -> dict[str, Any]:
     """USER of docs/protocol.md."""
     return {"id": user_id, "username": username}
 
 
-def presence_frame(people: list[tuple[int, str]]) -> dict[str, Any]:
-    return {"type": "presence", "users": [user_payload(*person) for person in people]}
+def presence_frame(people: list[tuple[int, str]], count: int) -> dict[str, Any]:
+    """Who is in the room: `count` people, the first CHAT_PRESENCE_LIMIT of them listed."""
+    users = [user_payload(*person) for person in people]
+    return {"type": "presence", "users": users, "count": count}
 
 
 def presence_join_frame(user_id: int, username: str) -> dict[str, Any]:

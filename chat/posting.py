@@ -13,7 +13,10 @@ and moves the room's counters by the number left, which takes the room's row loc
 it hands out come from the row as updated under that lock, so they stay gapless and in
 commit order across processes. A repeat committed by another process after the statement's
 snapshot makes the insert fail on the unique (room, author, client_id) constraint; the
-batch is then run once more, and finds it.
+batch is then run once more, and finds it. The same statement resolves each message's
+`@name` candidates (parsed in Python, chat.membership) against the room's members, stores
+them in `Message.mentions` and as Mention rows, and moves each saved author's read position
+to the newest seq they got (docs/protocol.md, "Membership, read positions and mentions").
 
 The same statement serves the synchronous `services.post_message` (through Django's
 connection) and the sockets (through an async psycopg pool per process, off the single
@@ -24,8 +27,9 @@ default, sockets call `services.post_message` on the database thread instead.
 from __future__ import annotations
 
 import asyncio
+import json
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +50,8 @@ from django.db.models import F
 from django.utils import timezone
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from chat.models import Message, Room
+from chat import membership
+from chat.models import Mention, Message, Room, RoomMembership
 
 # Sends a batch takes at most; the rest wait for the next one.
 MAX_BATCH = 256
@@ -73,12 +78,15 @@ class Saved:
     seq: int
     created_at: datetime
     created: bool  # False: a repeat of a send already in the room, which is returned
+    mentions: list[int] = field(default_factory=list)  # user ids, ascending
 
 
 Outcome = Saved | RoomReadOnly | InactiveAuthor
 
 _message = Message._meta.db_table
 _room = Room._meta.db_table
+_mention = Mention._meta.db_table
+_membership = RoomMembership._meta.db_table
 
 
 def _post_sql() -> str:
@@ -89,7 +97,7 @@ WITH draft AS (
         WITH ORDINALITY AS d(author_id, client_id, body, ord)
 ),
 earlier AS (
-    SELECT m.id, m.seq, m.created_at, m.author_id, m.client_id
+    SELECT m.id, m.seq, m.created_at, m.author_id, m.client_id, m.mentions
     FROM {_message} m JOIN draft d USING (author_id, client_id)
     WHERE m.room_id = %(room)s
 ),
@@ -110,17 +118,40 @@ moved AS (
     WHERE r.id = %(room)s AND counted.n > 0 AND NOT r.is_locked AND NOT r.is_archived
     RETURNING r.last_seq - counted.n AS base
 ),
+named AS (
+    -- Mentions: each draft's candidate names (by its ord) that are members of the room.
+    SELECT DISTINCT c.ord, u.id AS user_id
+    FROM unnest(%(mention_ords)s::bigint[], %(mention_names)s::text[]) AS c(ord, name)
+    JOIN {user_table} u ON lower(u.username) = c.name
+    JOIN {_membership} ms ON ms.user_id = u.id AND ms.room_id = %(room)s
+),
 inserted AS (
-    INSERT INTO {_message} (room_id, seq, author_id, body, client_id, created_at)
-    SELECT %(room)s, moved.base + fresh.n, fresh.author_id, fresh.body, fresh.client_id, %(now)s
+    INSERT INTO {_message} (room_id, seq, author_id, body, client_id, created_at, mentions)
+    SELECT %(room)s, moved.base + fresh.n, fresh.author_id, fresh.body, fresh.client_id, %(now)s,
+        COALESCE(
+            (SELECT jsonb_agg(named.user_id ORDER BY named.user_id) FROM named
+             WHERE named.ord = fresh.ord),
+            '[]'::jsonb
+        )
     FROM fresh CROSS JOIN moved
-    RETURNING id, seq, created_at, author_id, client_id
+    RETURNING id, seq, created_at, author_id, client_id, mentions
+),
+mentioned AS (
+    INSERT INTO {_mention} (message_id, user_id, room_id, seq)
+    SELECT i.id, named.user_id, %(room)s, i.seq
+    FROM inserted i JOIN draft d USING (author_id, client_id) JOIN named ON named.ord = d.ord
+),
+caught_up AS (
+    -- A message of one's own counts as read, and so does everything before it.
+    UPDATE {_membership} ms SET last_read_seq = mine.seq
+    FROM (SELECT author_id, max(seq) AS seq FROM inserted GROUP BY author_id) mine
+    WHERE ms.room_id = %(room)s AND ms.user_id = mine.author_id AND ms.last_read_seq < mine.seq
 )
-SELECT 'saved', id, seq, created_at, author_id, client_id FROM inserted
+SELECT 'saved', id, seq, created_at, author_id, client_id, mentions FROM inserted
 UNION ALL
-SELECT 'earlier', id, seq, created_at, author_id, client_id FROM earlier
+SELECT 'earlier', id, seq, created_at, author_id, client_id, mentions FROM earlier
 UNION ALL
-SELECT 'read_only', NULL, NULL, NULL, author_id, client_id FROM fresh
+SELECT 'read_only', NULL, NULL, NULL, author_id, client_id, NULL FROM fresh
 WHERE NOT EXISTS (SELECT 1 FROM moved)
 """
 
@@ -136,22 +167,34 @@ def post_sql() -> str:
 
 
 def _params(room_id: int, drafts: list[Draft]) -> dict[str, Any]:
+    # Each draft's mention candidates, flattened, with the draft's ord (1-based) beside them.
+    mention_ords, mention_names = [], []
+    for ord_, draft in enumerate(drafts, start=1):
+        for name in membership.mention_candidates(draft.body):
+            mention_ords.append(ord_)
+            mention_names.append(name)
     return {
         "room": room_id,
         "authors": [draft.author_id for draft in drafts],
         "client_ids": [draft.client_id for draft in drafts],
         "bodies": [draft.body for draft in drafts],
+        "mention_ords": mention_ords,
+        "mention_names": mention_names,
         "now": timezone.now(),
     }
 
 
 def _outcomes(drafts: list[Draft], rows: list[tuple]) -> list[Outcome]:
     by_key: dict[tuple[int, str], Outcome] = {}
-    for status, pk, seq, created_at, author_id, client_id in rows:
+    for status, pk, seq, created_at, author_id, client_id, mentions in rows:
         if status == "read_only":
             by_key[author_id, client_id] = RoomReadOnly()
         else:
-            by_key[author_id, client_id] = Saved(pk, seq, created_at, created=status == "saved")
+            # Django's connection hands jsonb over as text; the pool's, as Python.
+            mentions = json.loads(mentions) if isinstance(mentions, str) else mentions
+            by_key[author_id, client_id] = Saved(
+                pk, seq, created_at, created=status == "saved", mentions=mentions
+            )
     # No row: the author was left out for not being active.
     return [by_key.get((d.author_id, d.client_id), InactiveAuthor()) for d in drafts]
 
@@ -314,7 +357,13 @@ def commit_with_orm(room: Room, draft: Draft) -> Outcome:
             room=room, author_id=draft.author_id, client_id=draft.client_id
         ).first()
         if existing is not None:
-            return Saved(existing.id, existing.seq, existing.created_at, created=False)
+            return Saved(
+                existing.id,
+                existing.seq,
+                existing.created_at,
+                created=False,
+                mentions=existing.mentions,
+            )
         if not get_user_model().objects.filter(pk=draft.author_id, is_active=True).exists():
             return InactiveAuthor()
         if locked.is_locked or locked.is_archived:
@@ -331,8 +380,13 @@ def commit_with_orm(room: Room, draft: Draft) -> Outcome:
             body=draft.body,
             client_id=draft.client_id,
             created_at=now,
+            mentions=membership.resolve_mentions(room, draft.body),
         )
-    return Saved(message.id, seq, now, created=True)
+        membership.store_mentions(message, message.mentions)
+        RoomMembership.objects.filter(
+            room=room, user_id=draft.author_id, last_read_seq__lt=seq
+        ).update(last_read_seq=seq)
+    return Saved(message.id, seq, now, created=True, mentions=message.mentions)
 
 
 async def close_pools() -> None:

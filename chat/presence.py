@@ -3,8 +3,9 @@
 Presence is kept per (room, person), never per socket, so that a person with two tabs is one
 entry, and it is ephemeral: nothing is written to the database.
 
-- Each process counts its own sockets per (room, person) in memory. Only the first socket of
-  a person in a room on this process, and the last one closing, reach the shared store.
+- Each process counts its own sockets per (room, person) in memory. Every socket opening
+  costs one script call to the shared store (it records the person and answers the list);
+  only the last socket of a person in a room on this process closing removes them.
 - The shared store (Redis, under the channel layer's prefix CHANNEL_LAYER_PREFIX) holds, per
   room, the people present with the moment their entry expires, and per (room, person) the
   processes that hold a socket of theirs, each with its own expiry. Every
@@ -19,6 +20,10 @@ entry, and it is ephemeral: nothing is written to the database.
   closing waits LEAVE_GRACE_SECONDS before leaving: a reload (close, then open within the
   grace) announces nothing at all, and the leave still goes out well within the contract's
   5 s.
+- A room with more than CHAT_PRESENCE_LIMIT people present is a crowd: its list names the
+  first CHAT_PRESENCE_LIMIT by username with the count, and its joins and leaves are not
+  announced one by one (each is a frame to every socket of the room, so filling a room of
+  N would cost N² frames); entering and leaving the crowd state sends everyone the list.
 - With no REDIS_URL (the embedded default, one process) the store is this process's memory.
 
 Frames ride the room's group (chat/broadcast.py): a join skips the joiner's own socket (it has
@@ -36,6 +41,8 @@ import logging
 import time
 import weakref
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -67,21 +74,34 @@ def heartbeat_seconds() -> float:
     return settings.CHAT_PRESENCE_TTL_SECONDS / 3
 
 
+@dataclass(frozen=True)
+class Here:
+    """Who is in a room: how many people, and the first CHAT_PRESENCE_LIMIT of them by
+    username (all of them unless the room is a crowd)."""
+
+    count: int
+    people: list[Person]
+
+
 class Store(Protocol):
-    async def arrive(self, room_id: int, person: Person) -> tuple[bool, list[Person]]:
+    async def arrive(self, room_id: int, person: Person, limit: int) -> tuple[bool, Here]:
         """Record this process as holding `person` in the room. Returns whether they are new
-        there (no live entry from any process) and everyone present, them included."""
+        there (no live entry from any process) and who is there now, them included."""
 
-    async def depart(self, room_id: int, user_id: int) -> bool:
-        """This process holds `user_id` no more; whether that was their last entry."""
+    async def depart(self, room_id: int, user_id: int) -> int | None:
+        """This process holds `user_id` no more. When that was their last entry, returns how
+        many people are left in the room; else None."""
 
-    async def renew(self, here: dict[int, dict[int, str]]) -> list[tuple[int, Person]]:
+    async def here(self, room_id: int, limit: int) -> Here: ...
+
+    async def renew(self, held: dict[int, dict[int, str]]) -> list[tuple[int, Person, int]]:
         """Push on the expiry of this process's entries; returns those that had been lost
-        (swept while this process stalled, or Redis restarted), to be announced again."""
+        (swept while this process stalled, or Redis restarted), with the room's count, to
+        be announced again."""
 
-    async def sweep(self) -> list[tuple[int, Person]]:
-        """Remove expired entries; returns the people who left by it (claimed: no other
-        process gets them too)."""
+    async def sweep(self) -> list[tuple[int, Person, int]]:
+        """Remove expired entries; returns the people who left by it, each with how many
+        are left in the room (claimed: no other process gets them too)."""
 
     async def close(self) -> None: ...
 
@@ -90,37 +110,81 @@ class Store(Protocol):
 #   P:rooms            zset room id -> earliest expiry among its people (what sweeps visit)
 #   P:r:<room>         zset user id -> expiry of their latest process entry
 #   P:r:<room>:names   hash user id -> username
+#   P:r:<room>:lex     zset (all scores 0) "username\0user id": the list, by username
 #   P:r:<room>:u:<uid> zset process id -> expiry
 # Times are Redis's own (TIME), so processes whose clocks disagree still agree here.
 
-_NOW = """
+_COMMON = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-"""
 
-# Sets the room's score in P:rooms to its earliest expiry, or drops it once empty.
-_ROOM_SCORE = """
+-- P:rooms holds the room's earliest expiry, or nothing once the room is empty.
 local function room_score(rooms, rk, rid, ttl)
     local lo = redis.call('ZRANGE', rk, 0, 0, 'WITHSCORES')
     if #lo == 0 then
         redis.call('ZREM', rooms, rid)
-        redis.call('DEL', rk, rk .. ':names')
+        redis.call('DEL', rk, rk .. ':names', rk .. ':lex')
     else
         redis.call('ZADD', rooms, lo[2], rid)
         if ttl then
             redis.call('PEXPIRE', rk, ttl)
             redis.call('PEXPIRE', rk .. ':names', ttl)
+            redis.call('PEXPIRE', rk .. ':lex', ttl)
             redis.call('PEXPIRE', rooms, ttl)
         end
     end
 end
+
+local function count(rk)
+    return redis.call('ZCOUNT', rk, '(' .. now, '+inf')
+end
+
+-- The first `limit` live people by username, as {uid, name, uid, name, ...}.
+local function first(rk, limit)
+    local out = {}
+    local taken = 0
+    local start = 0
+    while taken < limit do
+        local batch = redis.call('ZRANGE', rk .. ':lex', start, start + limit - 1)
+        if #batch == 0 then break end
+        local uids, names = {}, {}
+        for i, member in ipairs(batch) do
+            local cut = string.find(member, '\\0', 1, true)
+            uids[i], names[i] = string.sub(member, cut + 1), string.sub(member, 1, cut - 1)
+        end
+        local scores = redis.call('ZMSCORE', rk, unpack(uids))
+        for i = 1, #batch do
+            if scores[i] and tonumber(scores[i]) > now and taken < limit then
+                table.insert(out, uids[i])
+                table.insert(out, names[i])
+                taken = taken + 1
+            end
+        end
+        start = start + limit
+    end
+    return out
+end
+
+local function name_as(rk, uid, name)
+    local old = redis.call('HGET', rk .. ':names', uid)
+    if old and old ~= name then redis.call('ZREM', rk .. ':lex', old .. '\\0' .. uid) end
+    redis.call('HSET', rk .. ':names', uid, name)
+    redis.call('ZADD', rk .. ':lex', 0, name .. '\\0' .. uid)
+end
+
+local function forget(rk, uid)
+    local name = redis.call('HGET', rk .. ':names', uid)
+    redis.call('ZREM', rk, uid)
+    redis.call('HDEL', rk .. ':names', uid)
+    if name then redis.call('ZREM', rk .. ':lex', name .. '\\0' .. uid) end
+    return name or ''
+end
 """
 
 # KEYS: P:rooms, P:r:<room>, P:r:<room>:u:<uid>. ARGV: room id, user id, username, process,
-# ttl ms. Returns {new (0/1), {user ids present}, {their names}}.
+# ttl ms, limit. Returns {new (0/1), count, {uid, name, ...}}.
 ARRIVE = (
-    _NOW
-    + _ROOM_SCORE
+    _COMMON
     + """
 local ttl = tonumber(ARGV[5])
 local before = redis.call('ZSCORE', KEYS[2], ARGV[2])
@@ -129,65 +193,69 @@ if (not before) or tonumber(before) <= now then new = 1 end
 redis.call('ZADD', KEYS[3], now + ttl, ARGV[4])
 redis.call('PEXPIRE', KEYS[3], ttl)
 redis.call('ZADD', KEYS[2], 'GT', now + ttl, ARGV[2])
-redis.call('HSET', KEYS[2] .. ':names', ARGV[2], ARGV[3])
+name_as(KEYS[2], ARGV[2], ARGV[3])
 room_score(KEYS[1], KEYS[2], ARGV[1], ttl)
-local ids = redis.call('ZRANGE', KEYS[2], '(' .. now, '+inf', 'BYSCORE')
-local names = {}
-if #ids > 0 then names = redis.call('HMGET', KEYS[2] .. ':names', unpack(ids)) end
-return {new, ids, names}
+return {new, count(KEYS[2]), first(KEYS[2], tonumber(ARGV[6]))}
+"""
+)
+
+# KEYS: P:r:<room>. ARGV: limit. Returns {count, {uid, name, ...}}.
+HERE = (
+    _COMMON
+    + """
+return {count(KEYS[1]), first(KEYS[1], tonumber(ARGV[1]))}
 """
 )
 
 # KEYS: P:rooms, P:r:<room>, P:r:<room>:u:<uid>. ARGV: room id, user id, process.
-# Returns 1 when this removed the person's last entry (announce the leave), else 0.
+# Returns how many are left when this removed the person's last entry, else -1.
 DEPART = (
-    _NOW
-    + _ROOM_SCORE
+    _COMMON
     + """
 redis.call('ZREM', KEYS[3], ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 local hi = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
 if #hi > 0 then
     redis.call('ZADD', KEYS[2], hi[2], ARGV[2])
-    return 0
+    return -1
 end
 redis.call('DEL', KEYS[3])
-local had = redis.call('ZREM', KEYS[2], ARGV[2])
-redis.call('HDEL', KEYS[2] .. ':names', ARGV[2])
+if not redis.call('ZSCORE', KEYS[2], ARGV[2]) then return -1 end  -- swept: announced
+forget(KEYS[2], ARGV[2])
+local left = count(KEYS[2])
 room_score(KEYS[1], KEYS[2], ARGV[1], nil)
-return had
+return left
 """
 )
 
 # KEYS: P:rooms, P:r:<room>, then P:r:<room>:u:<uid> for each person. ARGV: room id, process,
-# ttl ms, then user id and username for each person. Returns the user ids that had no live
-# entry (lost), to be announced again.
+# ttl ms, then user id and username for each person. Returns {count, lost uid, ...}: the
+# people who had no live entry, to be announced again.
 RENEW = (
-    _NOW
-    + _ROOM_SCORE
+    _COMMON
     + """
 local ttl = tonumber(ARGV[3])
 local lost = {}
 for i = 3, #KEYS do
     local uid = ARGV[2 + 2 * (i - 2)]
-    local name = ARGV[3 + 2 * (i - 2)]
     local before = redis.call('ZSCORE', KEYS[2], uid)
     if (not before) or tonumber(before) <= now then table.insert(lost, uid) end
     redis.call('ZADD', KEYS[i], now + ttl, ARGV[2])
     redis.call('PEXPIRE', KEYS[i], ttl)
     redis.call('ZADD', KEYS[2], 'GT', now + ttl, uid)
-    redis.call('HSET', KEYS[2] .. ':names', uid, name)
+    name_as(KEYS[2], uid, ARGV[3 + 2 * (i - 2)])
 end
 room_score(KEYS[1], KEYS[2], ARGV[1], ttl)
+table.insert(lost, 1, count(KEYS[2]))
 return lost
 """
 )
 
-# KEYS: P:rooms. ARGV: P, rooms per sweep. Returns room id, user id, username triples of the
-# people whose last entry expired; removing them here is the claim (scripts run atomically).
+# KEYS: P:rooms. ARGV: P, rooms per sweep. Returns room id, user id, username, count left
+# for each person whose last entry expired; removing them here is the claim (scripts run
+# atomically, so exactly one process announces each).
 SWEEP = (
-    _NOW
-    + _ROOM_SCORE
+    _COMMON
     + """
 local rooms = redis.call('ZRANGE', KEYS[1], '-inf', now, 'BYSCORE', 'LIMIT', 0, ARGV[2])
 local out = {}
@@ -201,12 +269,11 @@ for _, rid in ipairs(rooms) do
             redis.call('ZADD', rk, hi[2], uid)
         else
             redis.call('DEL', uk)
-            redis.call('ZREM', rk, uid)
-            local name = redis.call('HGET', rk .. ':names', uid)
-            redis.call('HDEL', rk .. ':names', uid)
+            local name = forget(rk, uid)
             table.insert(out, rid)
             table.insert(out, uid)
-            table.insert(out, name or '')
+            table.insert(out, name)
+            table.insert(out, count(rk))
         end
     end
     room_score(KEYS[1], rk, rid, nil)
@@ -214,6 +281,10 @@ end
 return out
 """
 )
+
+
+def _people(flat: list[bytes]) -> list[Person]:
+    return [(int(flat[i]), flat[i + 1].decode()) for i in range(0, len(flat), 2)]
 
 
 class RedisStore:
@@ -228,6 +299,7 @@ class RedisStore:
         self.prefix = f"{prefix}:presence"
         self.process_id = process_id
         self.arrive_script = self.redis.register_script(ARRIVE)
+        self.here_script = self.redis.register_script(HERE)
         self.depart_script = self.redis.register_script(DEPART)
         self.renew_script = self.redis.register_script(RENEW)
         self.sweep_script = self.redis.register_script(SWEEP)
@@ -243,22 +315,26 @@ class RedisStore:
     def _ttl_ms() -> int:
         return settings.CHAT_PRESENCE_TTL_SECONDS * 1000
 
-    async def arrive(self, room_id: int, person: Person) -> tuple[bool, list[Person]]:
+    async def arrive(self, room_id: int, person: Person, limit: int) -> tuple[bool, Here]:
         user_id, username = person
-        new, ids, names = await self.arrive_script(
+        new, count, people = await self.arrive_script(
             keys=self._keys(room_id, user_id),
-            args=[room_id, user_id, username, self.process_id, self._ttl_ms()],
+            args=[room_id, user_id, username, self.process_id, self._ttl_ms(), limit],
         )
-        return bool(new), [(int(i), (n or b"").decode()) for i, n in zip(ids, names, strict=True)]
+        return bool(new), Here(int(count), _people(people))
 
-    async def depart(self, room_id: int, user_id: int) -> bool:
-        last = await self.depart_script(
+    async def here(self, room_id: int, limit: int) -> Here:
+        count, people = await self.here_script(keys=[self._room(room_id)], args=[limit])
+        return Here(int(count), _people(people))
+
+    async def depart(self, room_id: int, user_id: int) -> int | None:
+        left = await self.depart_script(
             keys=self._keys(room_id, user_id), args=[room_id, user_id, self.process_id]
         )
-        return bool(last)
+        return None if int(left) < 0 else int(left)
 
-    async def renew(self, here: dict[int, dict[int, str]]) -> list[tuple[int, Person]]:
-        rooms = list(here.items())
+    async def renew(self, held: dict[int, dict[int, str]]) -> list[tuple[int, Person, int]]:
+        rooms = list(held.items())
         async with self.redis.pipeline(transaction=False) as pipe:
             for room_id, people in rooms:
                 room = self._room(room_id)
@@ -269,17 +345,18 @@ class RedisStore:
                 await self.renew_script(keys=keys, args=args, client=pipe)
             answers = await pipe.execute()
         return [
-            (room_id, (int(uid), people.get(int(uid), "")))
-            for (room_id, people), lost in zip(rooms, answers, strict=True)
-            for uid in lost
+            (room_id, (int(uid), people.get(int(uid), "")), int(answer[0]))
+            for (room_id, people), answer in zip(rooms, answers, strict=True)
+            for uid in answer[1:]
         ]
 
-    async def sweep(self) -> list[tuple[int, Person]]:
+    async def sweep(self) -> list[tuple[int, Person, int]]:
         out = await self.sweep_script(
             keys=[f"{self.prefix}:rooms"], args=[self.prefix, SWEEP_ROOMS]
         )
         return [
-            (int(out[i]), (int(out[i + 1]), out[i + 2].decode())) for i in range(0, len(out), 3)
+            (int(out[i]), (int(out[i + 1]), out[i + 2].decode()), int(out[i + 3]))
+            for i in range(0, len(out), 4)
         ]
 
     async def close(self) -> None:
@@ -292,27 +369,36 @@ class LocalStore:
     def __init__(self) -> None:
         self.rooms: dict[int, dict[int, str]] = defaultdict(dict)
 
-    async def arrive(self, room_id: int, person: Person) -> tuple[bool, list[Person]]:
+    async def arrive(self, room_id: int, person: Person, limit: int) -> tuple[bool, Here]:
         people = self.rooms[room_id]
         new = person[0] not in people
         people[person[0]] = person[1]
-        return new, list(people.items())
+        return new, await self.here(room_id, limit)
 
-    async def depart(self, room_id: int, user_id: int) -> bool:
+    async def here(self, room_id: int, limit: int) -> Here:
         people = self.rooms.get(room_id, {})
-        last = people.pop(user_id, None) is not None
+        return Here(len(people), by_username(people.items())[:limit])
+
+    async def depart(self, room_id: int, user_id: int) -> int | None:
+        people = self.rooms.get(room_id, {})
+        if people.pop(user_id, None) is None:
+            return None
         if not people:
             self.rooms.pop(room_id, None)
-        return last
+        return len(people)
 
-    async def renew(self, here: dict[int, dict[int, str]]) -> list[tuple[int, Person]]:
+    async def renew(self, held: dict[int, dict[int, str]]) -> list[tuple[int, Person, int]]:
         return []
 
-    async def sweep(self) -> list[tuple[int, Person]]:
+    async def sweep(self) -> list[tuple[int, Person, int]]:
         return []
 
     async def close(self) -> None:
         pass
+
+
+def by_username(people: Iterable[Person]) -> list[Person]:
+    return sorted(people, key=lambda person: (person[1], person[0]))
 
 
 class Presence:
@@ -323,29 +409,56 @@ class Presence:
         self.store = store
         self.sockets: dict[tuple[int, int], int] = defaultdict(int)
         # Who this process holds in each room (renewed by the heartbeat), grace included.
-        self.here: dict[int, dict[int, str]] = defaultdict(dict)
+        self.held: dict[int, dict[int, str]] = defaultdict(dict)
         self.leaving: dict[tuple[int, int], asyncio.Task[None]] = {}
         self.beating: asyncio.Task[None] | None = None
 
-    async def arrive(self, room_id: int, person: Person) -> list[Person]:
-        """Count a socket of `person` in the room; returns everyone present, sorted by
-        username, and announces the person when they are new in the room."""
+    async def arrive(self, room_id: int, person: Person) -> Here:
+        """Count a socket of `person` in the room; returns who is there, and announces the
+        person when they are new in the room."""
         key = (room_id, person[0])
         self.sockets[key] += 1
-        self.here[room_id][person[0]] = person[1]
+        self.held[room_id][person[0]] = person[1]
         pending = self.leaving.pop(key, None)
         if pending is not None:
             pending.cancel()  # a reload: they never left
             await asyncio.wait([pending])
         self._start_heartbeat()
+        limit = settings.CHAT_PRESENCE_LIMIT
         try:
-            new, people = await self.store.arrive(room_id, person)
+            new, here = await self.store.arrive(room_id, person, limit)
         except (RedisError, OSError, TimeoutError) as error:
             logger.warning("Presence unavailable (%r); the list is the socket's own", error)
-            return [person]
+            return Here(1, [person])
         if new:
+            await self.joined(room_id, person, here.count)
+        return Here(here.count, by_username(here.people))
+
+    async def joined(self, room_id: int, person: Person, count: int) -> None:
+        """Announce a join while the room is no crowd; the join that makes it one sends
+        everyone the list instead (with its count)."""
+        limit = settings.CHAT_PRESENCE_LIMIT
+        if count == 1:
+            return  # alone in the room: nobody to tell
+        if count <= limit:
             await announce_join(room_id, person)
-        return sorted(people, key=lambda p: (p[1], p[0]))
+        elif count == limit + 1:
+            await self.announce_list(room_id)
+
+    async def left(self, room_id: int, person: Person, count: int) -> None:
+        """Announce a leave while the room is no crowd; the leave that ends a crowd sends
+        everyone the list, whose leaves and joins they missed."""
+        limit = settings.CHAT_PRESENCE_LIMIT
+        if count < limit:
+            await announce_leave(room_id, person)
+        elif count == limit:
+            await self.announce_list(room_id)
+
+    async def announce_list(self, room_id: int) -> None:
+        here = await self.store.here(room_id, settings.CHAT_PRESENCE_LIMIT)
+        group = room_group_name(room_id)
+        frame = frames.presence_frame(by_username(here.people), here.count)
+        await publish(group, frame_event(group, frame))
 
     def depart(self, room_id: int, user_id: int) -> None:
         """Uncount a socket; once the person has none left here, they leave after the grace."""
@@ -365,17 +478,16 @@ class Presence:
         if self.leaving.get(key) is not asyncio.current_task():
             return
         del self.leaving[key]
-        people = self.here.get(room_id, {})
+        people = self.held.get(room_id, {})
         username = people.pop(user_id, "")
         if not people:
-            self.here.pop(room_id, None)
+            self.held.pop(room_id, None)
         try:
-            last = await self.store.depart(room_id, user_id)
+            left = await self.store.depart(room_id, user_id)
+            if left is not None:
+                await self.left(room_id, (user_id, username), left)
         except (RedisError, OSError, TimeoutError) as error:
             logger.warning("Presence leave not recorded (%r); it expires by itself", error)
-            return
-        if last:
-            await announce_leave(room_id, (user_id, username))
 
     def _start_heartbeat(self) -> None:
         if self.beating is None:
@@ -387,13 +499,13 @@ class Presence:
         """While anyone is present here: renew this process's entries, then sweep the
         entries of processes that stopped renewing and announce who left by them."""
         try:
-            while self.here:
+            while self.held:
                 await asyncio.sleep(heartbeat_seconds())
                 try:
-                    for room_id, person in await self.store.renew(dict(self.here)):
-                        await announce_join(room_id, person)
-                    for room_id, person in await self.store.sweep():
-                        await announce_leave(room_id, person)
+                    for room_id, person, count in await self.store.renew(dict(self.held)):
+                        await self.joined(room_id, person, count)
+                    for room_id, person, count in await self.store.sweep():
+                        await self.left(room_id, person, count)
                 except (RedisError, OSError, TimeoutError) as error:
                     logger.warning("Presence heartbeat failed (%r); retrying", error)
         finally:

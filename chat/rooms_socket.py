@@ -24,13 +24,14 @@ import asyncio
 import contextvars
 import json
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from chat import frames, limits, metrics
+from chat import frames, limits, membership, metrics
 from chat.broadcast import Hub, Outbox, get_hub, room_group_name
 from chat.consumers import (
     CLOSE_NOT_SIGNED_IN,
@@ -43,9 +44,6 @@ from chat.consumers import (
 from chat.models import RoomMembership
 
 logger = logging.getLogger(__name__)
-
-# The person events (chat/membership.py) whose frame this socket passes on.
-PERSON_FRAME_EVENT = "chat.person_frame"
 
 
 def room_groups_of(user_id: int) -> set[str]:
@@ -176,16 +174,20 @@ class RoomsConsumer(AsyncWebsocketConsumer):
         if self.admitted:
             self.outbox.put(text)
 
+    def deliver_all(self, texts: Sequence[str]) -> None:
+        if self.admitted:
+            self.outbox.put_all(texts)
+
     def handle_event(self, event: dict[str, Any]) -> None:
         """An event about this socket's person (chat.broadcast.tell_person_on_commit)."""
         match event["type"]:
             case "chat.signed_out" if event["session_key"] in (None, self.scope["session_key"]):
                 self.end(CLOSE_NOT_SIGNED_IN)
-            case "chat.person_frame":
-                text = event["frame"]
-                self.deliver(text)
-                if json.loads(text).get("type") == "rooms.changed":  # rare: decoding is cheap
-                    self.rewatch_soon()
+            case membership.READ_EVENT:
+                self.deliver(event["frame"])
+            case membership.ROOMS_CHANGED_EVENT:
+                self.deliver(event["frame"])
+                self.rewatch_soon()
 
     def rewatch_soon(self) -> None:
         previous = self.rewatching

@@ -20,7 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 
-from chat import frames, posting
+from chat import frames, membership, posting
 from chat.broadcast import send_room_state_on_commit, send_to_room_on_commit, tell_person_on_commit
 from chat.frames import AroundPage, Page
 from chat.models import Message, MessageRevision, Room, RoomBan, iso_utc
@@ -185,6 +185,7 @@ def post_message(room: Room, author: AbstractBaseUser, body: str, client_id: str
         body=body,
         client_id=client_id,
         created_at=saved.created_at,
+        mentions=saved.mentions,
     )
     return Posted(message, created=True)
 
@@ -266,7 +267,10 @@ def edit_message(room: Room, author: AbstractBaseUser, message_id: int, body: st
             message=message, body=message.body, reason=MessageRevision.Reason.EDIT
         )
         message.body, message.edited_at = body, timezone.now()
-        message.save(update_fields=["body", "edited_at"])
+        # Mentions follow the body: resolved again against the room's members of now.
+        message.mentions = membership.resolve_mentions(room, body)
+        message.save(update_fields=["body", "edited_at", "mentions"])
+        membership.store_mentions(message, message.mentions, replace=True)
         _record(author, message, CHANGE, "Edited by its author (earlier body kept).")
         send_to_room_on_commit(room, frames.message_edited_frame(message, room.slug))
     return Edited(message, changed=True)

@@ -8,9 +8,9 @@ from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from chat import frames, search, services
+from chat import frames, membership, search, services
 from chat.converters import RoomSlugConverter
 from chat.forms import RoomForm, RoomSearchForm
 from chat.models import Room
@@ -56,6 +56,12 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def room(request: HttpRequest, slug: str) -> HttpResponse:
     room = _room_or_404(slug, request)
+    # Where the person had read up to before this visit (the "new messages" line); opening
+    # the room makes a newcomer a member with everything read.
+    last_read_seq = membership.read_position(room, request.user)
+    if last_read_seq is None:
+        membership.join(room, request.user)
+        last_read_seq = room.last_seq
     # ?seq=N opens the room on that message, in context (a link, a search result); a value
     # that is not a seq opens the room as usual.
     try:
@@ -79,8 +85,18 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "restriction": frames.restriction_frame(services.restriction_of(room, request.user)),
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
         "page_size": settings.CHAT_PAGE_SIZE,
+        "last_read_seq": last_read_seq,
     }
     return render(request, "chat/room.html", context)
+
+
+@login_required
+@require_POST
+def leave(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Leave room": the room leaves the person's list; opening it again joins again."""
+    room = _room_or_404(slug, request)
+    membership.leave(room, request.user)
+    return redirect("chat:index")
 
 
 def _json_error(status: int, code: str, detail: str) -> JsonResponse:
@@ -158,6 +174,31 @@ def messages_api(request: HttpRequest, slug: str) -> JsonResponse:
         logger.exception("History of room %s failed", room.pk)
         return _json_error(503, "unavailable", "The database is unavailable; try again shortly.")
     return JsonResponse(frames.history_payload(page, room.slug))
+
+
+@require_GET
+def my_rooms_api(request: HttpRequest) -> JsonResponse:
+    """The signed-in person's rooms with unread and mention counts; see docs/protocol.md."""
+    if not request.user.is_authenticated:
+        return _json_error(403, "not_signed_in", "Sign in to see your rooms.")
+    return JsonResponse(membership.my_rooms_payload(request.user))
+
+
+@require_GET
+def members_api(request: HttpRequest, slug: str) -> JsonResponse:
+    """Members of a room whose username starts with `q`, for `@` autocomplete."""
+    if not request.user.is_authenticated:
+        return _json_error(403, "not_signed_in", "Sign in to see who is in this room.")
+    try:
+        room = services.room_for_user(slug, request.user)
+    except Room.DoesNotExist:
+        return _json_error(404, "no_such_room", "No such room.")
+    except PermissionDenied as denial:
+        return _json_error(403, "forbidden", str(denial) or "You may not read this room.")
+    prefix = request.GET.get("q", "").strip()[:150]
+    if "\x00" in prefix:
+        return JsonResponse({"members": []})  # no username holds a NUL (PostgreSQL refuses it)
+    return JsonResponse({"members": membership.members_matching(room, prefix)})
 
 
 @require_GET

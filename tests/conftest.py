@@ -249,6 +249,8 @@ def moderator(django_user_model: type[User]) -> User:
         made.create_moderators(apps, None)
         narrowed = importlib.import_module("chat.migrations.0005_moderators_without_accounts")
         narrowed.drop_account_access(apps, None)
+        members = importlib.import_module("chat.migrations.0008_members_moderators_see_memberships")
+        members.grant(apps, None)
     user = django_user_model.objects.create_user(
         "maude", "maude@example.com", "maude-pw-1", is_staff=True
     )

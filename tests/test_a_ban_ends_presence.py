@@ -39,5 +39,9 @@ async def test_the_banned_leave_the_list(alice, bob, charlie, moderator, room, c
 
     newcomer = await connect(moderator, hear_presence=True)
     listed = await next_ephemeral(newcomer)
-    assert listed == {"type": "presence", "users": [user(alice), user(charlie), user(moderator)]}
+    assert listed == {
+        "type": "presence",
+        "users": [user(alice), user(charlie), user(moderator)],
+        "count": 3,
+    }
     assert muted is not None

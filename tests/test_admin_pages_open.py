@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
         "/admin/chat/roomban/",
         "/admin/chat/roomban/add/",
         "/admin/admin/logentry/",
+        "/admin/chat/roommembership/",
+        "/admin/chat/roommembership/?room={room}",
     ],
 )
 def test_moderator_pages_open(client, moderator, alice, bob, room, url):

@@ -29,10 +29,12 @@ def _connect() -> psycopg.Connection:
 
 @pytest.fixture
 def room_lock(room) -> Iterator[psycopg.Connection]:
-    """Another session holding the room's row lock, as a commit of another process would."""
+    """Another session holding the room's row lock, as a commit of another process would:
+    the batch's UPDATE of the room takes FOR NO KEY UPDATE, which still lets a socket's
+    opening join the room (its membership's foreign key takes FOR KEY SHARE)."""
     holder = _connect()
     holder.execute("BEGIN")
-    holder.execute("SELECT 1 FROM chat_room WHERE id = %s FOR UPDATE", [room.pk])
+    holder.execute("SELECT 1 FROM chat_room WHERE id = %s FOR NO KEY UPDATE", [room.pk])
     yield holder
     holder.close()
 

@@ -72,8 +72,10 @@ def test_message_objects_have_the_documented_fields(signed_in, alice, room):
         "created_at",
         "client_id",
         "edited_at",
+        "mentions",
     }
     assert message["edited_at"] is None
+    assert message["mentions"] == []
     assert message["room"] == "general"
     assert message["author"] == {"id": alice.id, "username": "alice"}
     assert message["created_at"].endswith("Z")

@@ -68,7 +68,11 @@ def test_a_new_socket_never_lists_an_expired_entry(alice, bob, room, tmp_path):
             # out once the TTL has passed.
             await asyncio.sleep(TTL + 0.5)
             alice_here = await hearing(one, alice_cookie)
-            assert await alice_here.frame() == {"type": "presence", "users": [user(alice)]}
+            assert await alice_here.frame() == {
+                "type": "presence",
+                "users": [user(alice)],
+                "count": 1,
+            }
             assert time.monotonic() - killed < TTL + HEARTBEAT
             await alice_here.close()
 

@@ -24,12 +24,17 @@ def test_presence_is_one_list_over_two_processes(alice, bob, charlie, room, tmp_
 
         async def scenario() -> None:
             alice_here = await hearing(one, alice_cookie)
-            assert await alice_here.frame() == {"type": "presence", "users": [user(alice)]}
+            assert await alice_here.frame() == {
+                "type": "presence",
+                "users": [user(alice)],
+                "count": 1,
+            }
 
             bob_there = await hearing(two, bob_cookie)
             assert await bob_there.frame() == {
                 "type": "presence",
                 "users": [user(alice), user(bob)],
+                "count": 2,
             }
             assert await next_ephemeral(alice_here) == {"type": "presence.join", "user": user(bob)}
 

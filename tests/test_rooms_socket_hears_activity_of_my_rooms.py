@@ -3,9 +3,9 @@ its person is a member of, whichever process the message was sent on, and nothin
 other rooms; `read` and `rooms.changed` events reach it, and after `rooms.changed` it
 watches the person's rooms as they now are.
 
-The membership rows and the person events are made here directly, as the membership
-services (chat/membership.py) make them: `tell_person_on_commit` with a
-`chat.person_frame` event (docs/protocol.md, "Person events")."""
+Membership rows are made here directly and the person events told as chat/membership.py
+tells them (`read_event`, `rooms_changed_event`), so that each step is this socket's alone;
+tests/test_opening_a_room_joins_it_with_everything_read.py covers the services' side."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import pytest
 from channels.db import database_sync_to_async
 from websockets.asyncio.client import connect as ws_connect
 
-from chat import frames
+from chat import membership
 from chat.broadcast import tell_person_on_commit
 from chat.models import Room, RoomMembership
 from tests.conftest import send_and_ack, session_cookie, socket_for
@@ -37,8 +37,8 @@ def become_member(user, room: Room) -> None:
 
 
 @database_sync_to_async
-def tell(user, frame: dict) -> None:
-    tell_person_on_commit(user.pk, {"type": "chat.person_frame", "frame": frames.encode(frame)})
+def tell(user, event: dict) -> None:
+    tell_person_on_commit(user.pk, event)
 
 
 async def rooms_socket(user):
@@ -79,7 +79,7 @@ async def test_reads_and_joins_reach_the_sidebar(alice, bob, room, connect):
     await become_member(alice, room)
     sidebar = await rooms_socket(alice)
 
-    await tell(alice, {"type": "read", "room": "general", "seq": 3})
+    await tell(alice, membership.read_event("general", 3))
     assert await sidebar.receive_json_from(timeout=5) == {
         "type": "read",
         "room": "general",
@@ -87,7 +87,7 @@ async def test_reads_and_joins_reach_the_sidebar(alice, bob, room, connect):
     }
 
     await become_member(alice, elsewhere)
-    await tell(alice, {"type": "rooms.changed"})
+    await tell(alice, membership.rooms_changed_event())
     assert await sidebar.receive_json_from(timeout=5) == {"type": "rooms.changed"}
     await asyncio.sleep(0.3)  # the socket reads the memberships again
     await send_and_ack(await connect(bob, "elsewhere"), "welcome", "w1")
@@ -95,7 +95,7 @@ async def test_reads_and_joins_reach_the_sidebar(alice, bob, room, connect):
 
     # Leaving: the room's activity stops.
     await database_sync_to_async(RoomMembership.objects.filter(user=alice, room=room).delete)()
-    await tell(alice, {"type": "rooms.changed"})
+    await tell(alice, membership.rooms_changed_event())
     assert (await sidebar.receive_json_from(timeout=5))["type"] == "rooms.changed"
     await asyncio.sleep(0.3)
     await send_and_ack(await connect(bob, "general"), "gone", "g2")
