@@ -3,8 +3,8 @@
 // (scrollback.js), what is being sent (outbox.js), the message box (composer.js), the
 // connection line (status.js), one's own messages (own.js), search (search.js), what screen
 // readers hear (announcer.js), who is here (presence.js), who is typing (typing.js),
-// mentions (mentions.js, autocomplete.js, notify.js). Frames reach their handlers through one dispatcher
-// (dispatch.js): a new frame type is one more `frames.on(...)` below.
+// mentions (mentions.js, autocomplete.js, notify.js). Frames reach their handlers through
+// one dispatcher (dispatch.js): a new frame type is one more `frames.on(...)` below.
 import { Announcer } from "./announcer.js";
 import { MentionCompleter } from "./autocomplete.js";
 import { CatchUp } from "./catchup.js";

@@ -140,9 +140,11 @@ export const MENTIONS = {
   mentionsYou: "Mentions you",
   notify: "Notify me of mentions",
   notifyBlocked: "Notifications blocked",
-  notifyBlockedHint: "This browser blocks notifications from Parley: allow them in its site settings.",
+  notifyBlockedHint:
+    "This browser blocks notifications from Parley: allow them in its site settings.",
 };
 
 export const mentionedYou = (who, room) => `${who} mentioned you in ${room}`;
 export const mentionChoices = (count) =>
-  `${count} ${count === 1 ? "person" : "people"} to mention. Up and down arrows to choose, Enter to pick.`;
+  `${count} ${count === 1 ? "person" : "people"} to mention. ` +
+  "Up and down arrows to choose, Enter to pick.";
