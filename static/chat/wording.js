@@ -144,6 +144,7 @@ export const MENTIONS = {
     "This browser blocks notifications from Parley: allow them in its site settings.",
 };
 
+export const spokenMention = (who, body) => `${who}, mentioning you: ${body}`;
 export const mentionedYou = (who, room) => `${who} mentioned you in ${room}`;
 export const mentionChoices = (count) =>
   `${count} ${count === 1 ? "person" : "people"} to mention. ` +

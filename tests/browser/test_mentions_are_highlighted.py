@@ -1,7 +1,8 @@
 """A message that mentions bob is marked on bob's page (a class for the colour and the words
 "Mentions you"), live and again after a reload (history carries `mentions`), and on nobody
-else's; every `@name` in a body is a token element of its own, built from text (a name that
-looks like markup stays text). axe finds nothing on the page with the mention showing."""
+else's; a screen reader hears "alice, mentioning you: …" on bob's page only. Every `@name`
+in a body is a token element of its own, built from text (a name that looks like markup
+stays text). axe finds nothing on the page with the mention showing."""
 
 from __future__ import annotations
 
@@ -48,6 +49,13 @@ def test_a_mention_is_highlighted_for_the_one_mentioned_only(
         expect(tokens).to_have_text(["@bob", "@nobody"])
         expect(page.locator("#chat-log li[data-seq='1'] .body b")).to_have_count(0)
     expect(pages["bob"].locator("#chat-log li[data-seq='1'] .mention.me")).to_have_text("@bob")
+    # A screen reader hears it too: bob's page says who mentions him; the others' do not.
+    said = "@bob, the kettle is on. Tell <b>@nobody</b> (mail me: a@b.org)"
+    expect(pages["bob"].locator("#live-messages p").last).to_have_text(
+        f"alice, mentioning you: {said}"
+    )
+    expect(pages["charlie"].locator("#live-messages p").last).to_have_text(f"alice: {said}")
+    expect(pages["alice"].locator("#live-messages p").last).to_have_text(f"You: {said}")
     assert violations(pages["bob"]) == []
 
     # From history too.
