@@ -25,7 +25,8 @@ export class TypingSender {
   }
 
   typed() {
-    const wait = this.lastSent + SEND_EVERY_MS - Date.now();
+    // The monotonic clock: a change of the system's time cannot shorten the 3 s.
+    const wait = this.lastSent + SEND_EVERY_MS - performance.now();
     if (wait <= 0) {
       this.sendNow();
     } else if (this.afterMessage && this.timer === null) {
@@ -33,15 +34,16 @@ export class TypingSender {
       // writing the next one: say so as soon as the 3 s allow, not at a later keystroke.
       this.timer = setTimeout(() => {
         this.timer = null;
-        if (this.input.value.trim() !== "") this.sendNow();
-      }, wait);
+        // Asked again rather than sent: a timer may fire a fraction of a millisecond early.
+        if (this.input.value.trim() !== "") this.typed();
+      }, Math.ceil(wait));
     }
   }
 
   sendNow() {
     // A closed socket sends nothing; the next keystroke tries again.
     if (!this.send()) return;
-    this.lastSent = Date.now();
+    this.lastSent = performance.now();
     this.afterMessage = false;
   }
 
