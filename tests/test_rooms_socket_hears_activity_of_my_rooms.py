@@ -48,10 +48,10 @@ async def rooms_socket(user):
     return socket
 
 
-def assert_activity(frame: dict, slug: str, seq: int, author) -> None:
+def assert_activity(frame: dict, slug: str, seq: int, author, mentions=()) -> None:
     assert frame.keys() == {"type", "room", "seq", "author_id", "mentions", "at"}
     assert (frame["type"], frame["room"], frame["seq"]) == ("room.activity", slug, seq)
-    assert (frame["author_id"], frame["mentions"]) == (author.pk, [])
+    assert (frame["author_id"], frame["mentions"]) == (author.pk, list(mentions))
     assert datetime.fromisoformat(frame["at"].replace("Z", "+00:00"))
 
 
@@ -66,9 +66,10 @@ async def test_activity_of_my_rooms_and_of_no_other(alice, bob, room, connect):
     assert_activity(await sidebar.receive_json_from(timeout=5), "general", 1, bob)
 
     await send_and_ack(await connect(bob, "elsewhere"), "not for alice", "e1")
-    await send_and_ack(await connect(bob, "other"), "hi", "o1")
-    # The next frame is the message in Other: Elsewhere's went to nobody here.
-    assert_activity(await sidebar.receive_json_from(timeout=5), "other", 1, bob)
+    await send_and_ack(await connect(bob, "other"), "hi @alice", "o1")
+    # The next frame is the message in Other, which mentions her: Elsewhere's went to nobody
+    # here.
+    assert_activity(await sidebar.receive_json_from(timeout=5), "other", 1, bob, [alice.pk])
     assert await sidebar.receive_nothing(timeout=0.5)
     assert elsewhere.pk
     await sidebar.disconnect()
