@@ -12,6 +12,15 @@ room, under their user (`Hub.users`), so events about a person (a ban, a mute, a
 session) reach every socket of theirs in this process. Events about a person go to one group
 that every hub listens to (`PEOPLE_GROUP`): they are rare, and this keeps a handshake to
 one subscription.
+
+Room events: frames (`chat.frame`, a list of encoded frames written as is, in one write, to
+every socket of the room), with, when new messages are among them, their `room.activity`
+frames (encoded once by the publisher), which the hub writes to this process's `/ws/rooms/`
+sockets watching the room (chat/rooms_socket.py); and a frame for everyone but one person
+(`chat.frame_except`: typing and presence.join, never written to that person's sockets).
+The hub subscribes to a room's group while any local socket is in the room or watches it,
+so a message costs one publish, one event per process, and one write per local socket,
+whoever is watching.
 """
 
 from __future__ import annotations
@@ -31,8 +40,8 @@ from django.db import transaction
 from websockets.exceptions import InvalidState
 
 from chat import metrics
-from chat.frames import encode
-from chat.models import Room
+from chat.frames import encode, message_frame, room_activity_frame
+from chat.models import Message, Room
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +52,8 @@ PUBLISH_TIMEOUT_SECONDS = 2.0
 PEOPLE_GROUP = "people"
 
 FRAME_EVENT = "chat.frame"
+FRAME_EXCEPT_EVENT = "chat.frame_except"
+ROOM_STATE_EVENT = "chat.room_state"
 
 
 class Listener(Protocol):
@@ -60,14 +71,31 @@ class Listener(Protocol):
         """An event for this socket's user or room that is not a plain frame."""
 
 
-def frame_event(group: str, frame: dict[str, Any]) -> dict[str, Any]:
-    """A channel-layer event carrying `frame`, encoded once, to every socket of `group`."""
+def room_group_name(room_id: int) -> str:
+    return Room(pk=room_id).group_name
+
+
+def frame_event(group: str, frame: dict[str, Any], skip_user: int | None = None) -> dict[str, Any]:
+    """A channel-layer event carrying `frame`, encoded once, to every socket of `group`, or,
+    with `skip_user`, to every socket there but that person's."""
+    if skip_user is not None:
+        return {
+            "type": FRAME_EXCEPT_EVENT,
+            "group": group,
+            "frame": encode(frame),
+            "skip_user": skip_user,
+        }
     return frames_event(group, [encode(frame)])
 
 
-def frames_event(group: str, texts: list[str]) -> dict[str, Any]:
-    """A channel-layer event carrying encoded frames, in order, to every socket of `group`."""
-    return {"type": FRAME_EVENT, "group": group, "frames": texts}
+def frames_event(group: str, texts: list[str], activity: list[str] | None = None) -> dict[str, Any]:
+    """A channel-layer event carrying encoded frames, in order, to every socket of `group`,
+    and the `room.activity` frames of the new messages among them, for the sockets watching
+    the room (chat/rooms_socket.py)."""
+    event = {"type": FRAME_EVENT, "group": group, "frames": texts}
+    if activity:
+        event["activity"] = activity
+    return event
 
 
 async def publish(group: str, event: dict[str, Any]) -> bool:
@@ -99,13 +127,14 @@ class RoomPublisher:
         self.group = group
         self.publishers = publishers
         self.waiting: list[str] = []
+        self.activity: list[str] = []  # the room.activity frames of the new messages waiting
         self.task = asyncio.create_task(self._publish_waiting(), name=f"chat-publish-{group}")
 
     async def _publish_waiting(self) -> None:
         try:
             while self.waiting:
-                texts, self.waiting = self.waiting, []
-                await publish(self.group, frames_event(self.group, texts))
+                texts, activity, self.waiting, self.activity = self.waiting, self.activity, [], []
+                await publish(self.group, frames_event(self.group, texts, activity))
         finally:
             del self.publishers[self.group]
 
@@ -119,17 +148,42 @@ def send_to_room_soon(room: Room, frame: dict[str, Any]) -> None:
     """Publish in the background: the caller (a socket that just acked a send) goes on to its
     next frame instead of waiting a Redis round trip. A process publishes a room's frames in
     the order they were asked for, several to an event when they queue together."""
+    _publisher(room).waiting.append(encode(frame))
+
+
+def send_message_soon(room: Room, message: Message) -> None:
+    """`send_to_room_soon` for a new message: the room hears it, and the sockets watching
+    the room hear its `room.activity`, encoded here, once."""
+    publisher = _publisher(room)
+    publisher.waiting.append(encode(message_frame(message, room.slug)))
+    publisher.activity.append(encode(room_activity_frame(message, room.slug)))
+
+
+def _publisher(room: Room) -> RoomPublisher:
     publishers = _publishers.setdefault(asyncio.get_running_loop(), {})
     publisher = publishers.get(room.group_name)
     if publisher is None:
         publisher = publishers[room.group_name] = RoomPublisher(room.group_name, publishers)
-    publisher.waiting.append(encode(frame))
+    return publisher
 
 
 def send_to_room_on_commit(room: Room, frame: dict[str, Any]) -> None:
     """From synchronous code (admin, commands, tasks): send once the transaction commits, so
     sockets never hear of a change that was rolled back."""
     event = frame_event(room.group_name, frame)
+    transaction.on_commit(lambda: async_to_sync(publish)(room.group_name, event))
+
+
+def send_room_state_on_commit(room: Room, frame: dict[str, Any]) -> None:
+    """`send_to_room_on_commit` for `room.updated`: besides the frame, each socket of the
+    room learns the room's new state (a read-only room sends no typing)."""
+    event = {
+        "type": ROOM_STATE_EVENT,
+        "group": room.group_name,
+        "frame": encode(frame),
+        "locked": room.is_locked,
+        "archived": room.is_archived,
+    }
     transaction.on_commit(lambda: async_to_sync(publish)(room.group_name, event))
 
 
@@ -177,7 +231,8 @@ class Outbox:
         # need one, and ten thousand idle sockets are ten thousand empty deques otherwise.
         self.queued: deque[str] | None = None
         self.queued_bytes = 0
-        self.draining: asyncio.Task[None] | None = None
+        # The task writing what queued, or, while held, a future that never runs.
+        self.draining: asyncio.Future[None] | None = None
 
     def put(self, text: str) -> None:
         self.put_all((text,))
@@ -196,6 +251,17 @@ class Outbox:
             return
         if self.draining is None:
             self.draining = asyncio.create_task(self._drain())
+
+    def hold(self) -> None:
+        """Queue frames without writing them until `release`: the socket's first frame is
+        still being made. Costs `put` nothing (it already queues while a drain runs)."""
+        self.draining = asyncio.get_running_loop().create_future()
+
+    def release(self, first: str) -> None:
+        """Write `first`, then whatever queued while held."""
+        held = self.queued or ()
+        self.queued, self.queued_bytes, self.draining = None, 0, None
+        self.put_all((first, *held))
 
     def clear(self) -> None:
         """Drop what waits (the socket is closing)."""
@@ -250,6 +316,8 @@ class Hub:
         self.layer = layer
         self.channel = ""
         self.rooms: dict[str, set[Listener]] = {}
+        # `/ws/rooms/` sockets, by the group of each room they watch.
+        self.watchers: dict[str, set[Listener]] = {}
         self.users: dict[int, set[Listener]] = defaultdict(set)
         self._subscribed: set[str] = set()
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -264,7 +332,7 @@ class Hub:
         """Add a socket to a room's group. Once this returns, every frame published to the
         group reaches it. Raises when the channel layer cannot subscribe."""
         self.rooms.setdefault(group, set()).add(listener)
-        self.users[listener.user_id].add(listener)
+        self.follow(listener)
         try:
             await self._subscribe(group)
         except BaseException:
@@ -274,18 +342,48 @@ class Hub:
     async def leave(self, group: str, listener: Listener) -> None:
         members = self.rooms.get(group, set())
         members.discard(listener)
+        if not members:
+            self.rooms.pop(group, None)
+        self.unfollow(listener)
+        await self._release(group)
+
+    def follow(self, listener: Listener) -> None:
+        """Events about the listener's person reach it (PEOPLE_GROUP)."""
+        self.users[listener.user_id].add(listener)
+
+    def unfollow(self, listener: Listener) -> None:
         mine = self.users.get(listener.user_id)
         if mine is not None:
             mine.discard(listener)
             if not mine:
                 del self.users[listener.user_id]
-        if members:
+
+    async def watch(self, groups: set[str], listener: Listener) -> None:
+        """A `/ws/rooms/` socket hears the `room.activity` of these rooms once this returns.
+        Raises when the channel layer cannot subscribe (some may be watched by then)."""
+        for group in groups:
+            self.watchers.setdefault(group, set()).add(listener)
+        await asyncio.gather(*(self._subscribe(group) for group in groups))
+
+    async def unwatch(self, groups: set[str], listener: Listener) -> None:
+        for group in groups:
+            watching = self.watchers.get(group)
+            if watching is not None:
+                watching.discard(listener)
+                if not watching:
+                    del self.watchers[group]
+        await asyncio.gather(*(self._release(group) for group in groups))
+
+    async def _release(self, group: str) -> None:
+        """Unsubscribe from a group no local socket is in or watches any more."""
+        if self.rooms.get(group) or self.watchers.get(group):
             return
         async with self._locks[group]:
             # A socket may have joined while we waited for the lock.
-            if self.rooms.get(group) or group not in self._subscribed:
+            if self.rooms.get(group) or self.watchers.get(group):
                 return
-            self.rooms.pop(group, None)
+            if group not in self._subscribed:
+                return
             self._subscribed.discard(group)
             try:
                 await self.layer.group_discard(group, self.channel)
@@ -320,11 +418,24 @@ class Hub:
                 listener.handle_event(event)
             return
         members = self.rooms.get(group, ())
-        if event["type"] == FRAME_EVENT:
+        kind = event["type"]
+        if kind == FRAME_EVENT:
             texts = event["frames"]
             for listener in members:
                 listener.deliver_all(texts)
             metrics.delivered(len(members) * len(texts))
+            activity = event.get("activity")
+            if activity is not None and group in self.watchers:
+                for listener in self.watchers[group]:
+                    listener.deliver_all(activity)
+            return
+        if kind == FRAME_EXCEPT_EVENT:
+            text, skip, told = event["frame"], event["skip_user"], 0
+            for listener in members:
+                if listener.user_id != skip:
+                    listener.deliver(text)
+                    told += 1
+            metrics.delivered(told)
             return
         for listener in list(members):
             listener.handle_event(event)

@@ -32,8 +32,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
-from chat import frames, limits, membership, metrics, posting, services
-from chat.broadcast import Hub, Outbox, get_hub, send_to_room_soon, tell_person_soon
+from chat import frames, limits, membership, metrics, posting, presence, services
+from chat.broadcast import Hub, Outbox, get_hub, send_message_soon, tell_person_soon
 from chat.converters import RoomSlugConverter
 from chat.frames import (
     BadFrame,
@@ -43,6 +43,7 @@ from chat.frames import (
     ReadRequest,
     ResumeRequest,
     SendRequest,
+    TypingRequest,
     parse_frame,
 )
 from chat.models import Message, Room, RoomBan
@@ -111,6 +112,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     refusal: int | None = None
     restriction_kind: str | None = None
     restriction_until: datetime | None = None
+    # Counted in the room's presence (chat/presence.py) until the socket closes.
+    present = False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # Channels' own loop (await_many_dispatch) keeps a task per socket waiting on
@@ -133,9 +136,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.refuse(code, "too many sockets" if code == CLOSE_TOO_MANY else "")
             return
         # Frames published between the join and here are dropped; the client's resume, sent
-        # once it sees the socket open, reads them from the database.
+        # once it sees the socket open, reads them from the database. From the accept on,
+        # frames wait until the `presence` list has gone first.
         await self.accept()
+        self.outbox.hold()
         self.admitted = True
+        here = await self.arrive()
+        if self.admitted:
+            self.outbox.release(frames.encode(frames.presence_frame(here.people, here.count)))
+
+    async def arrive(self) -> presence.Here:
+        assert self.room is not None
+        self.present = True
+        return await presence.get_presence().arrive(self.room.pk, self.person)
+
+    @property
+    def person(self) -> presence.Person:
+        return self.user_id, self.scope["user"].get_username()
 
     async def admission(self) -> int | None:
         """The checks of docs/protocol.md, "Opening", in order: the close code to refuse
@@ -156,6 +173,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
         self.sending: set[asyncio.Task[None]] = set()
+        self.typing_gate = presence.TypingGate()
         return (
             await self.count_socket()
             or await self.join(slug)
@@ -222,6 +240,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.admitted = False
+        self.depart()
         if self.room is not None and self.hub is not None:
             await self.hub.leave(self.room.group_name, self)
         await limits.close_socket(self.user_id, self.socket_id)
@@ -270,6 +289,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 await self.message_delete(request)
             case ReadRequest():
                 await self.read(request)
+            case TypingRequest():
+                self.typing()
 
     async def message_send(self, request: SendRequest) -> None:
         """Check the send, then save and answer it in the background (`save_and_answer`) while
@@ -328,7 +349,20 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 created_at=saved.created_at,
                 mentions=saved.mentions,
             )
-            send_to_room_soon(self.room, frames.message_frame(message, self.room.slug))
+            send_message_soon(self.room, message)
+
+    def typing(self) -> None:
+        """Tell the others in the room, at most once a second; never from a muted or banned
+        person or in a read-only room. Nothing is answered either way."""
+        assert self.room is not None
+        allowed = presence.may_type(
+            locked=self.room.is_locked,
+            archived=self.room.is_archived,
+            restriction=self.restriction_kind,
+            until=self.restriction_until,
+        )
+        if allowed and self.typing_gate.passes():
+            presence.send_typing_soon(self.room.pk, self.person)
 
     def check_not_muted(self) -> None:
         if self.restriction_kind != RoomBan.Kind.MUTE:
@@ -471,6 +505,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 self.deliver(frames.encode(frame))
             case membership.READ_EVENT:
                 self.deliver(event["frame"])  # already encoded; `rooms.changed` is not ours
+            case "chat.room_state" if self.room is not None:
+                # Locked or archived: the room is read-only, and typing stops (chat.presence).
+                self.room.is_locked, self.room.is_archived = event["locked"], event["archived"]
+                self.deliver(event["frame"])
 
     def restrict(self, kind: str | None, until: datetime | None) -> None:
         self.restriction_kind, self.restriction_until = kind, until
@@ -482,10 +520,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         else:
             self.refusal = code
 
+    def depart(self) -> None:
+        """Leave the room's presence (once): at the close, whoever starts it."""
+        if self.present and self.room is not None:
+            self.present = False
+            presence.get_presence().depart(self.room.pk, self.user_id)
+
     def close_soon(self, code: int, reason: str = "") -> None:
         """Close without waiting: whatever is still queued is dropped, and the close frame
-        follows the frame being written, if any."""
+        follows the frame being written, if any. Presence ends now, not when the client
+        answers the close."""
         self.admitted = False
+        self.depart()
         self.outbox.clear()
         self.closing = asyncio.create_task(self.close(code=code, reason=reason))
 

@@ -98,13 +98,26 @@ class DeleteRequest:
 
 
 @dataclass(frozen=True)
+class TypingRequest:
+    """`{"type": "typing"}`: the person is typing (nothing else is read from the frame)."""
+
+
+@dataclass(frozen=True)
 class ReadRequest:
     """The person has seen the room up to `seq` (chat.membership.mark_read)."""
 
     seq: int
 
 
-Request = SendRequest | ResumeRequest | HistoryRequest | EditRequest | DeleteRequest | ReadRequest
+Request = (
+    SendRequest
+    | ResumeRequest
+    | HistoryRequest
+    | EditRequest
+    | DeleteRequest
+    | ReadRequest
+    | TypingRequest
+)
 
 
 def parse_frame(text: str | None) -> Request:
@@ -119,6 +132,8 @@ def parse_frame(text: str | None) -> Request:
     kind = frame.get("type")
     if kind == "message.send":
         return _send(frame)
+    if kind == "typing":
+        return TypingRequest()
     if kind == "resume":
         return ResumeRequest(after_seq=seq_field(frame, "after_seq"))
     if kind == "history":
@@ -383,3 +398,38 @@ def read_frame(room_slug: str, seq: int) -> dict[str, Any]:
 def rooms_changed_frame() -> dict[str, Any]:
     """The person joined or left a room: pages fetch GET /api/rooms/ again."""
     return {"type": "rooms.changed"}
+
+
+def user_payload(user_id: int, username: str) -> dict[str, Any]:
+    """USER of docs/protocol.md."""
+    return {"id": user_id, "username": username}
+
+
+def presence_frame(people: list[tuple[int, str]], count: int) -> dict[str, Any]:
+    """Who is in the room: `count` people, the first CHAT_PRESENCE_LIMIT of them listed."""
+    users = [user_payload(*person) for person in people]
+    return {"type": "presence", "users": users, "count": count}
+
+
+def presence_join_frame(user_id: int, username: str) -> dict[str, Any]:
+    return {"type": "presence.join", "user": user_payload(user_id, username)}
+
+
+def presence_leave_frame(user_id: int, username: str) -> dict[str, Any]:
+    return {"type": "presence.leave", "user": user_payload(user_id, username)}
+
+
+def typing_frame(user_id: int, username: str) -> dict[str, Any]:
+    return {"type": "typing", "user": user_payload(user_id, username)}
+
+
+def room_activity_frame(message: Message, room_slug: str) -> dict[str, Any]:
+    """What a `/ws/rooms/` socket hears of a new message: enough for badges, no body."""
+    return {
+        "type": "room.activity",
+        "room": room_slug,
+        "seq": message.seq,
+        "author_id": message.author_id,
+        "mentions": list(message.mentions or []),
+        "at": iso_utc(message.created_at),
+    }

@@ -1,6 +1,7 @@
 from django.urls import re_path
 
 from chat.consumers import ChatConsumer
+from chat.rooms_socket import RoomsConsumer
 from ops.logs import SocketEvents
 
 websocket_urlpatterns = [
@@ -9,4 +10,6 @@ websocket_urlpatterns = [
     # with an error and a traceback. SocketEvents: the socket's log lines and open-socket
     # count, outside the consumer.
     re_path(r"^ws/chat/(?P<slug>(?s:.*))/$", SocketEvents(ChatConsumer.as_asgi())),
+    # The person's rooms, for the sidebar: activity, reads, joins and leaves (no room).
+    re_path(r"^ws/rooms/$", SocketEvents(RoomsConsumer.as_asgi())),
 ]

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 
 from chat import frames, membership, posting
-from chat.broadcast import send_to_room_on_commit, tell_person_on_commit
+from chat.broadcast import send_room_state_on_commit, send_to_room_on_commit, tell_person_on_commit
 from chat.frames import AroundPage, Page
 from chat.models import Message, MessageRevision, Room, RoomBan, iso_utc
 
@@ -412,7 +412,7 @@ def set_room_state(
             return []
         room.save(update_fields=["is_locked", "is_archived"])
         _record(moderator, room, CHANGE, " ".join(changes))
-        send_to_room_on_commit(room, frames.room_updated_frame(room))
+        send_room_state_on_commit(room, frames.room_updated_frame(room))
     return changes
 
 

@@ -304,6 +304,13 @@ CHAT_MAX_PAGE_BYTES = min(256 * 1024, CHAT_SOCKET_BUFFER_BYTES // 4)
 CHAT_RATE_LIMIT = env_rate("CHAT_RATE_LIMIT", "20/10")
 CHAT_FRAME_LIMIT = env_rate("CHAT_FRAME_LIMIT", "100/10")
 CHAT_MAX_SOCKETS_PER_USER = env_int("CHAT_MAX_SOCKETS_PER_USER", 20, minimum=0)
+# Seconds a person's presence in a room outlives a server process that stopped renewing it
+# (killed): each process renews its entries every third of this (chat/presence.py), so a
+# ghost lasts at most this plus a third.
+CHAT_PRESENCE_TTL_SECONDS = env_int("CHAT_PRESENCE_TTL_SECONDS", 45, minimum=3)
+# People a room's `presence` list names at most; a room with more present is a crowd, whose
+# joins and leaves are not announced one by one (each would be a frame to every socket).
+CHAT_PRESENCE_LIMIT = env_int("CHAT_PRESENCE_LIMIT", 100, minimum=1)
 
 # Operations (docs/deploy.md). Prometheus: every web and Celery process of this machine
 # writes its metrics to files here (project/serve.py and project/celery.py point

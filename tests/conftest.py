@@ -6,9 +6,12 @@ at once with one line saying which, and how to start it.
 
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,7 +22,7 @@ from django.db.models import F
 from django.test import Client
 
 from accounts.models import User
-from chat import limits, posting
+from chat import limits, posting, presence
 from chat.models import Room
 from project.asgi import application
 from tests.browser.server import LiveServer
@@ -63,12 +66,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _forget_counters() -> None:
-    """Drop the rate and socket counts an earlier run left (chat.limits): user pks start
-    again at 1 in a new test database, and a count of an old alice would count for the new."""
+    """Drop the rate and socket counts and the presence an earlier run left (chat.limits,
+    chat.presence): user pks start again at 1 in a new test database, and a count of an old
+    alice would count for the new."""
     import redis
 
     with redis.Redis.from_url(settings.REDIS_URL) as client:
         stale = list(client.scan_iter(f"{settings.CHANNEL_LAYER_PREFIX}:limits:*"))
+        stale += client.scan_iter(f"{settings.CHANNEL_LAYER_PREFIX}:presence:*")
         if stale:
             client.delete(*stale)
 
@@ -81,6 +86,7 @@ async def _close_posting_pool() -> AsyncIterator[None]:
     yield
     await posting.close_pools()
     await limits.close_counters()
+    await presence.close_presence()
 
 
 @pytest.fixture
@@ -110,14 +116,70 @@ def session_cookie(user: User) -> bytes:
     return f"{name}={client.cookies[name].value}".encode()
 
 
+# Frames about who is here and who types (chat/presence.py): every room socket hears them,
+# and tests of other behaviours pass over them (QuietCommunicator, RoomSocket.quiet).
+EPHEMERAL_FRAMES = frozenset({"presence", "presence.join", "presence.leave", "typing"})
+
+
+def is_ephemeral(text: str | None) -> bool:
+    return (
+        text is not None
+        and text.startswith('{"type":"')
+        and text[9:].split('"', 1)[0] in (EPHEMERAL_FRAMES)
+    )
+
+
+class QuietCommunicator(WebsocketCommunicator):
+    """A WebsocketCommunicator that, unless `hear_presence`, never returns presence and
+    typing frames: they arrive whenever anyone opens, closes or types, in any test."""
+
+    def __init__(self, *args: Any, hear_presence: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.hear_presence = hear_presence
+
+    async def receive_output(self, timeout: float = 1) -> dict[str, Any]:  # noqa: ASYNC109
+        while True:
+            message = await super().receive_output(timeout)
+            if self.hear_presence or not is_ephemeral(message.get("text")):
+                return message
+
+    async def receive_nothing(
+        self,
+        timeout: float = 0.1,  # noqa: ASYNC109 (the signature overridden)
+        interval: float = 0.01,
+    ) -> bool:
+        if self.hear_presence:
+            return await super().receive_nothing(timeout, interval)
+        deadline = time.monotonic() + timeout
+        while True:
+            kept = []
+            while not self.output_queue.empty():
+                message = self.output_queue.get_nowait()
+                if not is_ephemeral(message.get("text")):
+                    kept.append(message)
+            for message in kept:
+                self.output_queue.put_nowait(message)
+            if kept:
+                return False
+            if time.monotonic() >= deadline:
+                return True
+            await asyncio.sleep(interval)
+
+
 async def socket_for(
-    user: User | None, slug: str, origin: bytes = b"http://localhost"
-) -> WebsocketCommunicator:
+    user: User | None,
+    slug: str,
+    origin: bytes = b"http://localhost",
+    hear_presence: bool = False,
+    path: str = "",
+) -> QuietCommunicator:
     """A WebSocket to the whole ASGI app (origin check, session auth, routing, consumer)."""
     headers = [(b"origin", origin), (b"host", b"localhost")]
     if user is not None:
         headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
-    return WebsocketCommunicator(application, f"/ws/chat/{slug}/", headers=headers)
+    return QuietCommunicator(
+        application, path or f"/ws/chat/{slug}/", headers=headers, hear_presence=hear_presence
+    )
 
 
 @pytest.fixture
@@ -125,8 +187,10 @@ async def connect() -> AsyncIterator[Callable]:
     """Open sockets that are all disconnected at the end of the test."""
     opened: list[WebsocketCommunicator] = []
 
-    async def _connect(user: User, slug: str = "general") -> WebsocketCommunicator:
-        communicator = await socket_for(user, slug)
+    async def _connect(
+        user: User, slug: str = "general", hear_presence: bool = False
+    ) -> QuietCommunicator:
+        communicator = await socket_for(user, slug, hear_presence=hear_presence)
         connected, code = await communicator.connect(timeout=5)
         assert connected, f"socket refused with {code}"
         opened.append(communicator)

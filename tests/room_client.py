@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 FRAME_SECONDS = 10.0
+EPHEMERAL_FRAMES = frozenset({"presence", "presence.join", "presence.leave", "typing"})
 
 
 class ResumeUnavailable(Exception):
@@ -25,6 +26,9 @@ class ResumeUnavailable(Exception):
 class RoomSocket:
     """One WebSocket to /ws/chat/<slug>/. Live `message` frames that arrive while waiting for
     something else are kept in `live`, by seq."""
+
+    # Presence and typing frames (chat/presence.py) are passed over unless this is False.
+    quiet = True
 
     def __init__(self, connection: ClientConnection) -> None:
         self.connection = connection
@@ -64,6 +68,8 @@ class RoomSocket:
 
     async def frame(self, within: float = FRAME_SECONDS) -> dict[str, Any]:
         frame = json.loads(await asyncio.wait_for(self.connection.recv(), within))
+        while self.quiet and frame["type"] in EPHEMERAL_FRAMES:
+            frame = json.loads(await asyncio.wait_for(self.connection.recv(), within))
         if frame["type"] == "message":
             self.live[frame["message"]["seq"]] = frame["message"]
         return frame

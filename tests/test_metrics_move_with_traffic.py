@@ -78,14 +78,19 @@ async def traffic(server: ParleyServer, alice: bytes, bob: bytes) -> None:
         with pytest.raises(ConnectionClosed):
             await refused.frame()
 
-    text = await asyncio.to_thread(scrape_until, server, lambda t: True)
+    # The joins' `rooms.changed` and the presence join are published in the background.
+    text = await asyncio.to_thread(
+        scrape_until, server, lambda t: value(t, "parley_broadcasts_total", result="ok") >= 6
+    )
     assert value(text, "parley_open_sockets") == 2
     assert value(text, "parley_messages_saved_total") == 3
-    assert value(text, "parley_broadcasts_total", result="ok") == 3
-    assert value(text, "parley_broadcast_seconds_count") == 3
-    assert 0 < value(text, "parley_broadcast_seconds_sum") < 3
-    # Three messages, each to the two sockets in this process.
-    assert value(text, "parley_deliveries_total") == 6
+    # Three messages, Alice and Bob joining the room (`rooms.changed` to each), and Bob's
+    # arrival (presence.join; Alice, alone at first, was not announced).
+    assert value(text, "parley_broadcasts_total", result="ok") == 6
+    assert value(text, "parley_broadcast_seconds_count") == 6
+    assert 0 < value(text, "parley_broadcast_seconds_sum") < 6
+    # Three messages, each to the two sockets in this process, and the join to Alice's.
+    assert value(text, "parley_deliveries_total") == 7
     assert value(text, "parley_errors_total", code="empty") == 1
     assert value(text, "parley_errors_total", code="bad_frame") == 1
     assert value(text, "parley_server_closes_total", code="4404") == 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -17,7 +16,7 @@ from django.test import Client
 from accounts.models import User
 from chat.models import Message
 from project.asgi import application
-from tests.conftest import send_and_ack
+from tests.conftest import QuietCommunicator, send_and_ack
 from tests.real_server import RawSocket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,13 +33,13 @@ class Session_:
         self.key = self.client.cookies[settings.SESSION_COOKIE_NAME].value
         self.cookie = f"{settings.SESSION_COOKIE_NAME}={self.key}"
 
-    async def socket(self) -> WebsocketCommunicator:
+    async def socket(self) -> QuietCommunicator:
         headers = [
             (b"origin", b"http://localhost"),
             (b"host", b"localhost"),
             (b"cookie", self.cookie.encode()),
         ]
-        socket = WebsocketCommunicator(application, "/ws/chat/general/", headers=headers)
+        socket = QuietCommunicator(application, "/ws/chat/general/", headers=headers)
         connected, code = await socket.connect(timeout=5)
         assert connected, code
         return socket
@@ -50,13 +49,13 @@ async def signed_in(user: User) -> Session_:
     return await sync_to_async(Session_)(user)
 
 
-async def closed_within_a_second(socket: WebsocketCommunicator) -> int:
+async def closed_within_a_second(socket: QuietCommunicator) -> int:
     output = await socket.receive_output(timeout=1)
     assert output["type"] == "websocket.close", output
     return output["code"]
 
 
-async def sends_nothing(socket: WebsocketCommunicator) -> None:
+async def sends_nothing(socket: QuietCommunicator) -> None:
     before = await database_sync_to_async(Message.objects.count)()
     await socket.send_json_to({"type": "message.send", "body": "still me?", "client_id": "late"})
     assert await socket.receive_nothing(timeout=0.5)

@@ -29,6 +29,7 @@ import psycopg
 import redis
 
 from bench.load import setup
+from bench.load.clients import ParleyPeer
 from bench.load.plots import write_plots
 from bench.load.proc import CpuMeter, Profiler
 from bench.load.report import report, save_json
@@ -240,6 +241,13 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
         help="shell command starting Parley instead of the Procfile's web: line"
         " (it gets PARLEY_HOST and PARLEY_PORT)",
     )
+    parser.add_argument(
+        "--typing-every",
+        type=float,
+        default=3.0,
+        help="Parley: seconds between a sender's `typing` frames while it sends, as the room"
+        " page does (0: none)",
+    )
     parser.add_argument("--json", type=Path, help="save every run's results here")
     parser.add_argument(
         "--plots", type=Path, default=setup.ROOT / "docs", help="directory for the SVG plots"
@@ -266,6 +274,7 @@ def exit_on_signal(signum: int, frame: object) -> None:
 
 def main() -> None:
     options = parse_options()
+    ParleyPeer.typing_every = options.typing_every
     # One descriptor per socket on each side; the servers inherit the raised limit.
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

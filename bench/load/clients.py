@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -98,13 +99,32 @@ class Peer:
 
 
 class ParleyPeer(Peer):
-    """docs/protocol.md: `message.send` with a client_id; `ack` and `message` with a seq."""
+    """docs/protocol.md: `message.send` with a client_id; `ack` and `message` with a seq.
+
+    Like the room page, a sender says `typing` at most once every `typing_every` seconds
+    while it sends (--typing-every; 0 sends none), and every socket hears the others'
+    `typing` and `presence` frames, which it counts and otherwise ignores."""
+
+    typing_every = 3.0
+    TYPING = json.dumps({"type": "typing"})
 
     def __init__(self, ws: ClientConnection) -> None:
         self.seqs: set[int] = set()
         self.last_seq = 0
         self.out_of_order = 0  # deliveries with a lower seq than one already delivered
+        self.typing_sent_at = -math.inf
+        self.typing_sent = 0
+        self.typing_heard = 0
+        self.presence_heard = 0
         super().__init__(ws)
+
+    async def send(self, client_id: str) -> None:
+        now = time.monotonic()
+        if self.typing_every and now - self.typing_sent_at >= self.typing_every:
+            self.typing_sent_at = now
+            self.typing_sent += 1
+            await self.ws.send(self.TYPING)
+        await super().send(client_id)
 
     def encode(self, client_id: str) -> str:
         frame = {"type": "message.send", "body": f"bench {client_id}", "client_id": client_id}
@@ -124,6 +144,10 @@ class ParleyPeer(Peer):
             self.received[message["client_id"]] = now
         elif kind == "ack":
             self.acked(frame["client_id"], frame["seq"], now)
+        elif kind == "typing":
+            self.typing_heard += 1
+        elif kind in ("presence", "presence.join", "presence.leave"):
+            self.presence_heard += 1
         elif kind == "error":
             self.errors.append(frame)
             if self.unacked is not None and frame.get("client_id"):

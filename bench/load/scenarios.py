@@ -397,9 +397,20 @@ async def run_throughput(
             )
             print(f"  {server.name}, {window} unacked: {result.line()}", flush=True)
             results.append(result)
+        print_typing(peers)
     finally:
         await close_peers(peers)
     return results
+
+
+def print_typing(peers: Sequence[Peer]) -> None:
+    """What the Parley sockets said and heard of typing and presence (docs/presence.md)."""
+    parley = [peer for peer in peers if isinstance(peer, ParleyPeer)]
+    if parley:
+        sent = sum(peer.typing_sent for peer in parley)
+        heard = sum(peer.typing_heard for peer in parley)
+        presence = sum(peer.presence_heard for peer in parley)
+        print(f"  typing: {sent} sent, {heard} heard; presence frames heard: {presence}")
 
 
 async def run_fan_out(server: Server, *, listeners: int, **measure: Any) -> FanOut:
@@ -411,4 +422,5 @@ async def run_fan_out(server: Server, *, listeners: int, **measure: Any) -> FanO
     finally:
         await close_peers(peers)
     print(f"  {server.name}: {result.line()}", flush=True)
+    print_typing(peers)
     return result

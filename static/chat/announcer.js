@@ -3,7 +3,15 @@
 // read out, and a sent message would be read at each of its three stages); instead, this
 // module adds one line to a polite log per new message, and keeps a polite status line for
 // the connection and for "new messages below".
-import { CONNECTION, LOG, SPOKEN, spokenBatch, spokenMessage } from "./wording.js";
+import { mentionsMe } from "./mentions.js";
+import {
+  CONNECTION,
+  LOG,
+  SPOKEN,
+  spokenBatch,
+  spokenMention,
+  spokenMessage,
+} from "./wording.js";
 
 const KEEP_LINES = 20; // older lines are dropped; removals are not announced
 const LONGEST_BODY = 280; // a long message is cut short when read out, not on the page
@@ -32,7 +40,9 @@ export class Announcer {
     const who = own ? SPOKEN.you : (message.author?.username ?? LOG.deletedAccount);
     let body = message.body ?? "";
     if (body.length > LONGEST_BODY) body = `${body.slice(0, LONGEST_BODY)}…`;
-    this.line(spokenMessage(who, body));
+    // Someone else's message that names the reader says so first, as the page shows it.
+    const mentioned = !own && mentionsMe(message, this.me);
+    this.line(mentioned ? spokenMention(who, body) : spokenMessage(who, body));
   }
 
   line(text) {

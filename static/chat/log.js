@@ -12,6 +12,7 @@
 // message the person had not read when the room opened. They are list items without a seq,
 // never focusable, and each sits right before the message it introduces (the day first).
 import { dayKey, dayLabel, fullDate, timeElement, untilMidnight } from "./days.js";
+import { markMention } from "./mentions.js";
 import { renderBody } from "./text.js";
 import { LOG, PILL, SENDING, editedAt } from "./wording.js";
 
@@ -328,8 +329,9 @@ export class MessageLog {
     }
     meta.append(this.actions(message, own));
     const body = userText("div", "body");
-    body.append(renderBody(message.body ?? ""));
+    body.append(renderBody(message.body ?? "", { me: this.me }));
     node.replaceChildren(meta, body);
+    markMention(node, message, this.me);
   }
 
   // What one can do with a message: link to it, and edit or delete one's own (own.js).

@@ -3,24 +3,29 @@
 // (scrollback.js), what is being sent (outbox.js), the message box (composer.js), the
 // connection line (status.js), one's own messages (own.js), search (search.js), what screen
 // readers hear (announcer.js), the read position and the title's count (readmark.js), "My
-// rooms" beside the room (sidebar.js, over a socket of its own). Frames reach their
-// handlers through one dispatcher (dispatch.js): a new frame type is one more
-// `frames.on(...)` below.
+// rooms" beside the room (sidebar.js, over a socket of its own), who is here
+// (presence.js), who is typing (typing.js), mentions (mentions.js, autocomplete.js,
+// notify.js). Frames reach their handlers through one dispatcher (dispatch.js): a new frame
+// type is one more `frames.on(...)` below.
 import { Announcer } from "./announcer.js";
+import { MentionCompleter } from "./autocomplete.js";
 import { CatchUp } from "./catchup.js";
 import { Composer } from "./composer.js";
 import { FrameDispatcher, socketUrl } from "./dispatch.js";
 import { manageFocus } from "./focus.js";
 import { fetchHistory } from "./history.js";
 import { MessageLog } from "./log.js";
+import { MentionNotifier } from "./notify.js";
 import { Outbox, newClientId, retryDelay } from "./outbox.js";
 import { MessageActions } from "./own.js";
+import { WhoIsHere } from "./presence.js";
 import { ReadTracker } from "./readmark.js";
 import { Scrollback } from "./scrollback.js";
 import { RoomSearch } from "./search.js";
 import { startMyRooms } from "./sidebar.js";
 import { ReconnectingSocket } from "./socket.js";
 import { ConnectionStatus } from "./status.js";
+import { TypingIndicator, TypingSender } from "./typing.js";
 
 const byId = (id) => document.getElementById(id);
 const data = (id) => JSON.parse(byId(id).textContent);
@@ -76,6 +81,13 @@ const scrollback = new Scrollback({
   page: initial,
   onSignedOut: () => status.signedOut(),
 });
+// Registered before the composer's, so that Enter picks a name while the list is open.
+new MentionCompleter({
+  input: byId("composer-input"),
+  listbox: byId("mention-options"),
+  membersUrl: root.dataset.membersUrl,
+  announce: (text) => announcer.state(text),
+});
 const composer = new Composer({
   form: byId("composer"),
   input: byId("composer-input"),
@@ -87,7 +99,25 @@ const composer = new Composer({
     // A message goes at the live end: go there first; it goes out once there.
     if (catchup.detached) catchup.goLive();
     outbox.send(body);
+    typingSender.sent();
   },
+});
+const typingSender = new TypingSender({
+  input: composer.input,
+  send: () => socket.send({ type: "typing" }),
+});
+const typing = new TypingIndicator({ node: byId("typing"), me });
+const people = new WhoIsHere({
+  section: byId("people-list").closest("section"),
+  list: byId("people-list"),
+  count: byId("people-count"),
+  me,
+});
+const notifier = new MentionNotifier({
+  button: byId("notify-mentions"),
+  me,
+  roomName: () => byId("room-name").textContent,
+  onOpen: (seq) => log.highlight(seq),
 });
 const outbox = new Outbox({
   socket,
@@ -116,6 +146,11 @@ new RoomSearch({
 });
 
 status.addEventListener("stopped", () => composer.stopped());
+// Nobody's typing or presence can be renewed while the socket is down.
+socket.addEventListener("close", () => {
+  typing.clear();
+  people.stale();
+});
 catchup.addEventListener("messages", ({ detail: messages }) => outbox.settle(messages));
 catchup.addEventListener("ready", () => {
   socket.markHealthy();
@@ -129,6 +164,17 @@ catchup.addEventListener("live", ({ detail: page }) => scrollback.reset(page));
 
 frames
   .on("message", (frame) => catchup.receiveLive(frame.message))
+  .on("message", (frame) => {
+    if (frame.message?.author) typing.stopped(frame.message.author.id);
+    notifier.message(frame.message);
+  })
+  .on("presence", (frame) => people.reset(frame.users))
+  .on("presence.join", (frame) => people.join(frame.user))
+  .on("presence.leave", (frame) => {
+    people.leave(frame.user);
+    if (frame.user) typing.stopped(frame.user.id);
+  })
+  .on("typing", (frame) => typing.typing(frame.user))
   .on("history", (frame) => catchup.receivePage(frame.messages))
   .on("resumed", (frame) => catchup.resumed(frame.last_seq, Boolean(frame.has_more)))
   // An ack or an error answers an edit or delete (own.js) or a message being sent.

@@ -1,7 +1,9 @@
 // A message body as DOM nodes: links for http, https and mailto URLs, `code` and fenced
-// ``` blocks in monospace, and nothing else interpreted. Every piece of the body reaches the
+// ``` blocks in monospace, `@name` mentions as tokens (mentions.js), and nothing else
+// interpreted. Every piece of the body reaches the
 // page as a text node or an attribute set through the DOM, never as HTML. Line breaks are
 // kept by the stylesheet (white-space: pre-wrap on .body).
+import { appendWithMentions } from "./mentions.js";
 
 const LINK_REL = "noopener noreferrer nofollow ugc";
 const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:"]);
@@ -48,37 +50,38 @@ function link(url) {
   return a;
 }
 
-// Plain text with its URLs made into links.
-function linkify(text, into) {
+// Plain text with its URLs made into links and, outside them, its mentions into tokens.
+function linkify(text, into, me) {
   let last = 0;
   for (const match of text.matchAll(URL_PATTERN)) {
     const url = trimUrl(match[0]);
-    if (match.index > last) into.append(text.slice(last, match.index));
+    if (match.index > last) appendWithMentions(text.slice(last, match.index), into, me);
     into.append(link(url));
     last = match.index + url.length;
   }
-  if (last < text.length) into.append(text.slice(last));
+  if (last < text.length) appendWithMentions(text.slice(last), into, me);
 }
 
 // Text that may hold `inline code`, with links outside the code.
-function inline(text, into) {
+function inline(text, into, me) {
   let last = 0;
   for (const match of text.matchAll(INLINE_CODE)) {
-    if (match.index > last) linkify(text.slice(last, match.index), into);
+    if (match.index > last) linkify(text.slice(last, match.index), into, me);
     const code = document.createElement("code");
     code.textContent = match[1];
     into.append(code);
     last = match.index + match[0].length;
   }
-  if (last < text.length) linkify(text.slice(last), into);
+  if (last < text.length) linkify(text.slice(last), into, me);
 }
 
-// The body's nodes, to append to the message's .body element.
-export function renderBody(text) {
+// The body's nodes, to append to the message's .body element. `me` (who reads the page)
+// marks their own name where it is mentioned.
+export function renderBody(text, { me = null } = {}) {
   const into = document.createDocumentFragment();
   let last = 0;
   for (const match of text.matchAll(FENCE)) {
-    if (match.index > last) inline(text.slice(last, match.index), into);
+    if (match.index > last) inline(text.slice(last, match.index), into, me);
     const pre = document.createElement("pre");
     const code = document.createElement("code");
     // The text after the opening fence names a language when the block starts on the next
@@ -90,7 +93,7 @@ export function renderBody(text) {
     // The line break that follows a closing fence is the block's own.
     if (text[last] === "\n") last += 1;
   }
-  if (last < text.length) inline(text.slice(last), into);
+  if (last < text.length) inline(text.slice(last), into, me);
   return into;
 }
 

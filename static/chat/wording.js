@@ -152,3 +152,35 @@ export function roomCounts(unread, mentions) {
   if (mentions > 0) parts.push(`${mentions} ${mentions === 1 ? "mention" : "mentions"} of you`);
   return parts.length ? `, ${parts.join(", ")}` : "";
 }
+
+// ---- People in the room: who is here, who is typing, mentions ----
+
+export const PEOPLE = {
+  you: "(you)",
+};
+
+export const peopleHere = (count) => `${count} ${count === 1 ? "person" : "people"} here`;
+
+// "alice is typing…", "alice and bob are typing…", "3 people are typing…". The names are
+// passed in as they should appear (typing.js gives elements, so that a name written right
+// to left cannot reorder the sentence around it).
+export function typingLine(names) {
+  if (names.length === 0) return [];
+  if (names.length === 1) return [names[0], " is typing…"];
+  if (names.length === 2) return [names[0], " and ", names[1], " are typing…"];
+  return [`${names.length} people are typing…`];
+}
+
+export const MENTIONS = {
+  mentionsYou: "Mentions you",
+  notify: "Notify me of mentions",
+  notifyBlocked: "Notifications blocked",
+  notifyBlockedHint:
+    "This browser blocks notifications from Parley: allow them in its site settings.",
+};
+
+export const spokenMention = (who, body) => `${who}, mentioning you: ${body}`;
+export const mentionedYou = (who, room) => `${who} mentioned you in ${room}`;
+export const mentionChoices = (count) =>
+  `${count} ${count === 1 ? "person" : "people"} to mention. ` +
+  "Up and down arrows to choose, Enter to pick.";
