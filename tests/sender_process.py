@@ -43,7 +43,7 @@ async def _send_all(cookies: list[bytes], slug: str, per_socket: int, tag: str) 
                 if frame["type"] == "ack" and frame["client_id"] == client_id:
                     acks.append(frame)
                     break
-                assert frame["type"] == "message", frame
+                assert frame["type"] in {"message", "presence", "presence.join"}, frame
         await socket.disconnect()
         return acks
 
