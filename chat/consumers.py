@@ -264,12 +264,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             request = parse_frame(text_data)
         except BadFrame as error:
+            await self.sends_answered()
             metrics.error_sent(error.code, error.client_id)
             if wait:
                 self.send_frame(frames.rate_limited_frame(wait, error.client_id))
             else:
                 self.send_frame(frames.error_frame(error.code, error.detail, error.client_id))
             return
+        if wait or not isinstance(request, SendRequest | TypingRequest):
+            await self.sends_answered()
         if wait:
             client_id = request.client_id if isinstance(request, SendRequest) else None
             self.send_frame(frames.rate_limited_frame(wait, client_id))
@@ -308,9 +311,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.check_not_muted()
             await limits.count_send(self.user_id)
         except limits.RateLimited as limited:
+            await self.sends_answered()
             self.send_frame(frames.rate_limited_frame(limited.retry_after, request.client_id))
             return
         except services.Rejected as rejection:
+            await self.sends_answered()
             self.send_error(rejection.code, rejection.detail, request.client_id)
             return
         saving = asyncio.create_task(self.save_and_answer(request, body))
@@ -318,6 +323,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         saving.add_done_callback(self.sending.discard)
         if len(self.sending) >= MAX_SENDS_IN_FLIGHT:
             await asyncio.wait(self.sending, return_when=asyncio.FIRST_COMPLETED)
+
+    async def sends_answered(self) -> None:
+        """Wait until the socket's sends in flight are answered: every other answer waits for
+        them, so a socket's answers keep the order of its frames (docs/protocol.md)."""
+        if self.sending:
+            await asyncio.wait(set(self.sending))
 
     async def save_and_answer(self, request: SendRequest, body: str) -> None:
         """Save the send with its room's next batch (chat/posting.py), then ack it and
