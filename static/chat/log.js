@@ -85,10 +85,19 @@ export class MessageLog {
     this.pillState = "hidden"; // hidden | latest (scrolled up) | new (new messages below)
 
     pill.addEventListener("click", () => this.jumpToLatest());
+    // Whether the person is following the newest messages: set at the bottom, cleared when
+    // they scroll away. The log's box changes size after it is filled (the people list and
+    // the typing line above it appear, the sidebar loads), and a person at the bottom must
+    // stay there rather than find the newest message half hidden.
+    this.following = false;
+    new ResizeObserver(() => {
+      if (this.following) this.scroller.scrollTop = this.scroller.scrollHeight;
+    }).observe(scroller);
     scroller.addEventListener(
       "scroll",
       () => {
-        if (this.isAtBottom()) this.showPill(false);
+        this.following = this.isAtBottom();
+        if (this.following) this.showPill(false);
         else if (this.pillState === "hidden" && this.distanceFromBottom() > JUMP_FROM_PX) {
           this.setPill("latest");
         }
@@ -483,6 +492,7 @@ export class MessageLog {
 
   scrollToBottom() {
     this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.following = true;
     this.showPill(false);
   }
 

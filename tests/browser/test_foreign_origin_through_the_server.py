@@ -40,5 +40,6 @@ def test_a_foreign_port_or_scheme_is_refused_at_the_handshake(
 
 def test_the_pages_own_origin_is_accepted(server: LiveServer, alice: User, room: Room) -> None:
     with open_socket(server, alice, room, server.url) as socket:
+        assert '"presence"' in socket.recv(timeout=10)  # the first frame of an open socket
         socket.send('{"type": "resume", "after_seq": 0}')
         assert '"resumed"' in socket.recv(timeout=10)
