@@ -4,7 +4,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
-from django.db import connection
+from asgiref.sync import SyncToAsync
+from django.db import connection, connections
 
 
 class Outage:
@@ -41,3 +42,13 @@ class Outage:
             yield
         finally:
             self.restore()
+
+    def end(self) -> None:
+        """Let the database take connections again and drop this process's cut ones: its
+        pool holds them, on the thread database_sync_to_async runs on too, and a later test
+        would meet them ("terminating connection due to administrator command")."""
+        self.restore()
+        self.admin.close()
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+        connections.close_all()
+        connection.close_pool()

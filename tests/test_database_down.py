@@ -5,7 +5,6 @@ from collections.abc import Iterator
 
 import pytest
 from channels.db import database_sync_to_async
-from django.db import connections
 
 from chat.models import Message
 from tests.conftest import send_and_ack
@@ -18,9 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def outage() -> Iterator[Outage]:
     outage = Outage()
     yield outage
-    outage.admin.close()
-    # The test thread's own connection was cut too: drop it before the database is flushed.
-    connections.close_all()
+    outage.end()
 
 
 async def test_save_failure_gives_unavailable_and_no_broadcast(alice, bob, room, connect, outage):

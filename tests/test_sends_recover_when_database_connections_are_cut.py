@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from asgiref.sync import SyncToAsync
 from django.db import connection, connections
 
 from chat.models import Message
@@ -26,13 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def database_cut() -> Iterator[Outage]:
     cut = Outage()
     yield cut
-    cut.restore()
-    cut.admin.close()
-    # This process's pool holds cut connections: start afresh before the database is flushed,
-    # on the thread that database_sync_to_async runs on too (later tests use it first).
-    SyncToAsync.single_thread_executor.submit(connections.close_all).result()
-    connections.close_all()
-    connection.close_pool()
+    cut.end()  # before the database is flushed
 
 
 def test_sends_are_unavailable_while_connections_are_cut_and_succeed_after(

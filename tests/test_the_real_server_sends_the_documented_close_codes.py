@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from django.db import connections
 from websockets.frames import Frame, Opcode
 
 from accounts.models import User
@@ -50,10 +49,7 @@ def assert_no_traceback(server: LiveServer) -> None:
 def outage() -> Iterator[Outage]:
     outage = Outage()
     yield outage
-    outage.admin.close()
-    # This process's pool was cut too, and backs off reconnecting: start a new one.
-    connections.close_all()
-    connections["default"].close_pool()
+    outage.end()
 
 
 def test_database_down_at_connect_is_1013_with_one_warning_line(
