@@ -8,7 +8,7 @@ PORT ?= 8000
 export PARLEY_HOST := $(HOST)
 export PARLEY_PORT := $(PORT)
 
-.PHONY: install run test lint format migrations-check bench bench-admin bench-load bench-search bench-rooms clean
+.PHONY: install run test lint format migrations-check bench bench-admin bench-load bench-search bench-rooms bench-post clean
 
 install: $(VENV)/.installed
 
@@ -65,6 +65,10 @@ bench-load: install
 
 bench-search: install
 	$(BIN)/python bench/search.py
+
+# PostgreSQL's CPU per saved message, for the batch statement alone (docs/performance.md).
+bench-post: install
+	$(BIN)/python bench/post_statement.py --analyze $(BENCH_ARGS)
 
 # GET /api/rooms/ for a person in 500 rooms (docs/rooms.md).
 bench-rooms: install

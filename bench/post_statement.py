@@ -11,7 +11,7 @@ else the machine runs, and they show whether that work grows as the room gets bu
 `--analyze` runs ANALYZE after the first block, as autovacuum does on a live database; without
 it the table is never analysed, as in a database a minute old. `--no-room-index` drops the
 index on the room's last_activity_at, so that the room's update is HOT. Both are for the A/Bs
-of docs/performance.md ("Where PostgreSQL's time went").
+of docs/performance.md ("What each lever bought", session 3).
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def add_history(room_id: int, author_id: int) -> None:
     misleads the planner: the batch statement, prepared on a connection's fifth use while the
     table is nearly empty, kept a plan that walked all of the room's messages for each send,
     so every send cost more than the last until autovacuum's ANALYZE, a minute or more in
-    (docs/performance.md, "Statistics").
+    (docs/performance.md, "What each lever bought", session 3).
     """
     from django.db import connection
 
