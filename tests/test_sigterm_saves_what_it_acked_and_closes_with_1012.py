@@ -20,7 +20,8 @@ from tests.room_client import Participant, RoomSocket, eventually
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SOCKETS = 4
-PER_SOCKET = 150
+# Enough that a burst outlasts the SIGTERM: a socket's sends save while it reads the next.
+PER_SOCKET = 500
 
 
 class Burst:
@@ -79,7 +80,7 @@ async def burst_then_sigterm(server: ParleyServer, cookies: list[bytes]) -> list
         await RoomSocket.open(server.ws_url, "general", cookies[n % 2]) for n in range(SOCKETS)
     ]
     running = [asyncio.create_task(b.run(s)) for b, s in zip(bursts, sockets, strict=True)]
-    await eventually(lambda: sum(len(b.acked) for b in bursts) >= SOCKETS * PER_SOCKET // 5)
+    await eventually(lambda: sum(len(b.acked) for b in bursts) >= SOCKETS * PER_SOCKET // 10)
     server.terminate()
     async with asyncio.timeout(20):
         await asyncio.gather(*running)

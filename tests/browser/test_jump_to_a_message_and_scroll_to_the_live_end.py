@@ -50,9 +50,16 @@ def test_scrolling_both_ways_reaches_the_live_end_without_gaps(
     for _ in range(40):
         if end.get_attribute("data-state") == "live":
             break
+        newest = log_seqs(page)[-1]
         scroll(page, "bottom")
+        # A scroll to the bottom brings the next page (or the live end); wait for it to be in.
         page.wait_for_function(
-            "() => document.getElementById('log-end').dataset.state !== 'loading'"
+            """newest => {
+                const end = document.getElementById('log-end').dataset.state;
+                const seqs = [...document.querySelectorAll('#chat-log li[data-seq]')];
+                return end === 'live' || (end !== 'loading' && +seqs.at(-1).dataset.seq > newest);
+            }""",
+            arg=newest,
         )
     expect(end).to_have_attribute("data-state", "live")
     assert log_seqs(page) == list(range(TARGET - 124, MESSAGES + 1))
