@@ -138,17 +138,24 @@ def _name_for_slug(slug: str) -> str:
     return name if Room.slug_for(name) == slug else slug
 
 
+def _readable_room(request: HttpRequest, slug: str) -> Room | JsonResponse:
+    """The room at `slug` if the signed-in person may read it, else the API's answer why not."""
+    try:
+        return services.room_for_user(slug, request.user)
+    except Room.DoesNotExist:
+        return _json_error(404, "no_such_room", "No such room.")
+    except PermissionDenied as denial:
+        return _json_error(403, "forbidden", str(denial) or "You may not read this room.")
+
+
 @require_GET
 def messages_api(request: HttpRequest, slug: str) -> JsonResponse:
     """One page of a room's messages, oldest first; see docs/protocol.md."""
     if not request.user.is_authenticated:
         return _json_error(401, "not_signed_in", "Sign in to read this room.")
-    try:
-        room = services.room_for_user(slug, request.user)
-    except Room.DoesNotExist:
-        return _json_error(404, "no_such_room", "No such room.")
-    except PermissionDenied as denial:
-        return _json_error(403, "forbidden", str(denial) or "You may not read this room.")
+    room = _readable_room(request, slug)
+    if isinstance(room, JsonResponse):
+        return room
 
     query = request.GET
     if sum(name in query for name in ("before_seq", "after_seq", "around_seq")) > 1:
@@ -180,7 +187,7 @@ def messages_api(request: HttpRequest, slug: str) -> JsonResponse:
 def my_rooms_api(request: HttpRequest) -> JsonResponse:
     """The signed-in person's rooms with unread and mention counts; see docs/protocol.md."""
     if not request.user.is_authenticated:
-        return _json_error(403, "not_signed_in", "Sign in to see your rooms.")
+        return _json_error(401, "not_signed_in", "Sign in to see your rooms.")
     return JsonResponse(membership.my_rooms_payload(request.user))
 
 
@@ -188,13 +195,10 @@ def my_rooms_api(request: HttpRequest) -> JsonResponse:
 def members_api(request: HttpRequest, slug: str) -> JsonResponse:
     """Members of a room whose username starts with `q`, for `@` autocomplete."""
     if not request.user.is_authenticated:
-        return _json_error(403, "not_signed_in", "Sign in to see who is in this room.")
-    try:
-        room = services.room_for_user(slug, request.user)
-    except Room.DoesNotExist:
-        return _json_error(404, "no_such_room", "No such room.")
-    except PermissionDenied as denial:
-        return _json_error(403, "forbidden", str(denial) or "You may not read this room.")
+        return _json_error(401, "not_signed_in", "Sign in to see who is in this room.")
+    room = _readable_room(request, slug)
+    if isinstance(room, JsonResponse):
+        return room
     prefix = request.GET.get("q", "").strip()[:150]
     if "\x00" in prefix:
         return JsonResponse({"members": []})  # no username holds a NUL (PostgreSQL refuses it)

@@ -1,5 +1,5 @@
 """GET /api/rooms/: the signed-in person's rooms, most recent activity first, each with its
-slug, name, last_seq, last_read_seq, unread, mentions and last_activity_at; 403 JSON for
+slug, name, last_seq, last_read_seq, unread, mentions and last_activity_at; 401 JSON for
 nobody signed in; and one query for the rooms of a person in 500 of them."""
 
 from __future__ import annotations
@@ -61,9 +61,9 @@ def test_rooms_come_most_recently_active_first_with_the_documented_fields(alice,
     assert entry["last_activity_at"][:19] == busy.last_activity_at.isoformat()[:19]
 
 
-def test_nobody_signed_in_gets_403_json(client):
+def test_nobody_signed_in_gets_401_json(client):
     response = client.get(URL)
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["code"] == "not_signed_in"
 
 

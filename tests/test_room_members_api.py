@@ -1,6 +1,6 @@
 """GET /api/rooms/<slug>/members/?q=<prefix>: the room's members whose username starts with
 the prefix, ignoring case, by username, at most 20, as USER objects (for `@` autocomplete);
-404 for no such room, 403 for a banned person or nobody signed in."""
+404 for no such room, 403 for a banned person, 401 for nobody signed in."""
 
 from __future__ import annotations
 
@@ -55,4 +55,4 @@ def test_404_403_and_signed_out(alice, bob, room, moderator):
     services.restrict_user(room, bob, RoomBan.Kind.BAN, moderator)
     refused = signed_in(bob).get(URL)
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
-    assert Client().get(URL).status_code == 403
+    assert Client().get(URL).status_code == 401
