@@ -11,43 +11,15 @@ time (best and median of several loads) as a Markdown table for docs/admin-perfo
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-import psycopg
+from scratch import drop_database, recreate_database, setup_django  # bench/
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DATABASE = "parley_bench_admin"
 ROOMS = 100
 AUTHORS = 1000
 LOADS = 7
-
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.update(
-        DATABASE_URL=f"{SERVER}/{DATABASE}",
-        SECRET_KEY="bench-only",
-        DEBUG="0",
-        ALLOWED_HOSTS="testserver",
-        WHITENOISE_USE_FINDERS="0",
-        STATIC_ROOT="/tmp/parley-bench-static",
-        DJANGO_SETTINGS_MODULE="project.settings",
-    )
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
 
 
 def fill(messages: int) -> None:
@@ -117,8 +89,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database to inspect")
     args = parser.parse_args()
 
-    recreate_database()
-    setup_django()
+    recreate_database(DATABASE)
+    setup_django(DATABASE)
     started = time.perf_counter()
     fill(args.messages)
     print(f"filled {args.messages:,} messages in {time.perf_counter() - started:.1f} s\n")
@@ -148,8 +120,7 @@ def main() -> None:
     connections.close_all()
     if args.keep:
         return
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    drop_database(DATABASE)
 
 
 if __name__ == "__main__":

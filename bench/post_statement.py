@@ -18,37 +18,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import uuid
 from pathlib import Path
 
 import psycopg
+from scratch import POSTGRES, recreate_database, setup_django  # bench/
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DATABASE = "parley_bench_post"
 AUTHORS = 8
 MESSAGES_PER_BLOCK = 2000
 BODY = "hello there, this is a message of ordinary length with a few words in it"
-
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.update(
-        DATABASE_URL=f"{SERVER}/{DATABASE}",
-        SECRET_KEY="bench-only",
-        DJANGO_SETTINGS_MODULE="project.settings",
-    )
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
 
 
 def backend_cpu_seconds(pid: int) -> float:
@@ -66,8 +45,8 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    recreate_database()
-    setup_django()
+    recreate_database(DATABASE)
+    setup_django(DATABASE)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
@@ -76,7 +55,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     authors = [get_user_model().objects.create(username=f"author{n}") for n in range(AUTHORS)]
-    with psycopg.connect(f"{SERVER}/{DATABASE}", autocommit=True) as conn:
+    with psycopg.connect(f"{POSTGRES}/{DATABASE}", autocommit=True) as conn:
         if args.no_room_index:
             conn.execute("DROP INDEX chat_room_last_activity_at_235ee9c2")
         pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]

@@ -20,16 +20,12 @@ and prints p50/p95 as a Markdown table for docs/rooms.md, with the query's plan.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-import psycopg
+from scratch import drop_database, recreate_database, setup_django  # bench/
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DATABASE = "parley_bench_rooms"
 OTHERS = 50
 OTHER_ROOMS = 20_000
@@ -43,34 +39,6 @@ SCENARIOS = {
     " FROM chat_room r WHERE r.id = m.room_id",
     "far behind (all unread)": "UPDATE chat_roommembership SET last_read_seq = 0",
 }
-
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def drop_database() -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.update(
-        DATABASE_URL=f"{SERVER}/{DATABASE}",
-        SECRET_KEY="bench-only",
-        DEBUG="0",
-        ALLOWED_HOSTS="testserver",
-        WHITENOISE_USE_FINDERS="0",
-        STATIC_ROOT="/tmp/parley-bench-static",
-        DJANGO_SETTINGS_MODULE="project.settings",
-    )
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
 
 
 def fill(rooms: int, per_room: int) -> None:
@@ -197,8 +165,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="use the database as it is")
     options = parser.parse_args()
     if not options.reuse:
-        recreate_database()
-    setup_django()
+        recreate_database(DATABASE)
+    setup_django(DATABASE)
     if not options.reuse:
         started = time.perf_counter()
         fill(options.rooms, options.messages)
@@ -222,7 +190,7 @@ def main() -> None:
         print(plan(scenario))
     connection.close()
     if not options.keep:
-        drop_database()
+        drop_database(DATABASE)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-import psycopg
+from scratch import drop_database, recreate_database, setup_django  # bench/
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DATABASE = "parley_bench_search_1m"
 AUTHORS = 200
 RUNS = 10
@@ -73,29 +69,6 @@ QUERIES = [
     ("minus", "release -tomorrow"),
     ("only minus", "-meeting"),
 ]
-
-
-def recreate_database() -> None:
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{DATABASE}"')
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.update(
-        DATABASE_URL=f"{SERVER}/{DATABASE}",
-        SECRET_KEY="bench-only",
-        DEBUG="0",
-        ALLOWED_HOSTS="testserver",
-        WHITENOISE_USE_FINDERS="0",
-        STATIC_ROOT="/tmp/parley-bench-static",
-        DJANGO_SETTINGS_MODULE="project.settings",
-    )
-    os.environ.pop("REDIS_URL", None)
-    import django
-
-    django.setup()
 
 
 def fill(messages: int) -> None:
@@ -184,8 +157,8 @@ def main() -> None:
 
     load = os.getloadavg()
     if not args.reuse:
-        recreate_database()
-    setup_django()
+        recreate_database(DATABASE)
+    setup_django(DATABASE)
     started = time.perf_counter()
     if not args.reuse:
         fill(args.messages)
@@ -247,8 +220,7 @@ def main() -> None:
     connections.close_all()
     if args.keep:
         return
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    drop_database(DATABASE)
 
 
 if __name__ == "__main__":

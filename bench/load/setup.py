@@ -15,11 +15,12 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import psycopg
+from bench.scratch import POSTGRES as POSTGRES  # the run's servers use these too
+from bench.scratch import ROOT as ROOT
+from bench.scratch import drop_database as drop_database
+from bench.scratch import recreate_database as recreate_database
 
-ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
 # The databases are <prefix>_load (Parley), <prefix>_tutorial and <prefix>_handwritten; another
 # prefix keeps two runs that share a PostgreSQL server apart.
@@ -32,17 +33,6 @@ ROOM = "bench"
 # The environment the bench was started with, before seed() sets Django's variables here:
 # every server starts from this, plus its own variables.
 BASE_ENV: Mapping[str, str] = dict(os.environ)
-
-
-def recreate_database(name: str) -> None:
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(name: str) -> None:
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def django_migrate(env: Mapping[str, str]) -> None:
