@@ -37,6 +37,14 @@ class Rejected(Exception):
         self.detail = detail
 
 
+class AuthorInactive(Rejected):
+    """The sender's account was deactivated or deleted since they signed in: a socket closes
+    with 4401 rather than answering an error frame."""
+
+    def __init__(self) -> None:
+        super().__init__("not_signed_in", "Your account is no longer active.")
+
+
 @dataclass(frozen=True)
 class Posted:
     message: Message
@@ -195,7 +203,7 @@ def checked(outcome: posting.Outcome) -> posting.Saved:
     if isinstance(outcome, posting.RoomReadOnly):
         raise Rejected("room_locked", "This room is read-only.")
     if isinstance(outcome, posting.InactiveAuthor):
-        raise Rejected("not_signed_in", "Your account is no longer active.")
+        raise AuthorInactive()
     return outcome
 
 
