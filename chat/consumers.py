@@ -97,23 +97,23 @@ join_room = on_database_thread(membership.join)
 move_read_position = on_database_thread(membership.move_read_position)
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
-    # No channel per socket: the hub delivers the room's frames (chat/broadcast.py).
+class PersonSocket(AsyncWebsocketConsumer):
+    """What Parley's two sockets share (the room socket below, the my-rooms socket in
+    chat/rooms_socket.py): no channel-layer channel of their own, admission as the person
+    signed in and within their socket cap, an outbox for everything they are sent, and the
+    close for a signed-out session. Subclasses add their own checks in `admission` and their
+    own events in `handle_event`."""
+
+    # No channel per socket: the hub delivers frames and events (chat/broadcast.py).
     channel_layer_alias = None  # type: ignore[assignment]
 
-    room: Room | None = None
     hub: Hub | None = None
     user_id: int = 0
     socket_id = ""  # as counted by chat.limits.open_socket
-    # Frames are delivered only once the socket is admitted (signed in, room found, not
-    # banned); the ban or mute that applies, kept up to date by `restriction` events.
+    # Frames are delivered only once the socket is admitted.
     admitted = False
     # A close that an event asked for while the socket was still connecting.
     refusal: int | None = None
-    restriction_kind: str | None = None
-    restriction_until: datetime | None = None
-    # Counted in the room's presence (chat/presence.py) until the socket closes.
-    present = False
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # Channels' own loop (await_many_dispatch) keeps a task per socket waiting on
@@ -128,6 +128,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except StopConsumer:
             pass
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels releases stale database connections before every handler, a hop to the
+        # database thread per frame. Nothing here uses the thread's connection without
+        # releasing it itself (on_database_thread), so the hop is skipped.
+        handler = getattr(self, message["type"].replace(".", "_"), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
     async def connect(self) -> None:
         code = await self.admission()
         if code is None and self.refusal is not None:
@@ -135,6 +144,92 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if code is not None:
             await self.refuse(code, "too many sockets" if code == CLOSE_TOO_MANY else "")
             return
+        await self.open()
+
+    async def admission(self) -> int | None:
+        """The close code to refuse with, or None to accept."""
+        return await self.admit_person()
+
+    async def open(self) -> None:
+        await self.accept()
+        self.admitted = True
+
+    async def admit_person(self) -> int | None:
+        """Signed in (with a session that could be read) and within the per-person socket
+        cap; the socket's outbox and frame budget are made here."""
+        if self.scope.get("session_unavailable"):
+            return CLOSE_TRY_AGAIN_LATER  # accounts.websocket logged why
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            return CLOSE_NOT_SIGNED_IN
+        self.user_id = user.pk
+        self.outbox = Outbox(
+            self.base_send,
+            limit=settings.CHAT_SOCKET_BUFFER_BYTES,
+            on_overflow=lambda: self.close_soon(CLOSE_TOO_SLOW, "too slow"),
+        )
+        self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
+        try:
+            async with asyncio.timeout(JOIN_TIMEOUT_SECONDS):
+                self.socket_id = await limits.open_socket(self.user_id)
+        except limits.TooManySockets:
+            return CLOSE_TOO_MANY
+        except Exception as error:
+            logger.warning("Counting a socket failed (%r); refusing with 1013", error)
+            return CLOSE_TRY_AGAIN_LATER
+        return None
+
+    async def refuse(self, code: int, reason: str = "") -> None:
+        # Accept first: a close before the handshake completes reaches the browser as 1006,
+        # and the page could not tell "sign in" from "no such room".
+        await self.accept()
+        await self.close(code=code, reason=reason)
+
+    # Everything the socket is sent goes through its outbox, whatever the client does: the
+    # hub never waits on a socket, and neither does the consumer.
+
+    def deliver(self, text: str) -> None:
+        """Queue an encoded frame. A socket whose client stopped reading is closed (4408,
+        reconnect and resume) once its outbox passes CHAT_SOCKET_BUFFER_BYTES."""
+        if self.admitted:
+            self.outbox.put(text)
+
+    def deliver_all(self, texts: Sequence[str]) -> None:
+        if self.admitted:
+            self.outbox.put_all(texts)
+
+    def handle_event(self, event: dict[str, Any]) -> None:
+        """An event about this socket's person (see chat.broadcast.tell_person_on_commit)."""
+        if event["type"] == "chat.signed_out" and event["session_key"] in (
+            None,
+            self.scope["session_key"],
+        ):
+            self.end(CLOSE_NOT_SIGNED_IN)
+
+    def end(self, code: int) -> None:
+        """Close for `code` now, or, while still connecting, refuse with it."""
+        if self.admitted:
+            self.close_soon(code)
+        else:
+            self.refusal = code
+
+    def close_soon(self, code: int, reason: str = "") -> None:
+        """Close without waiting: whatever is still queued is dropped, and the close frame
+        follows the frame being written, if any."""
+        self.admitted = False
+        self.outbox.clear()
+        self.closing = asyncio.create_task(self.close(code=code, reason=reason))
+
+
+class ChatConsumer(PersonSocket):
+    room: Room | None = None
+    # The ban or mute that applies, kept up to date by `restriction` events.
+    restriction_kind: str | None = None
+    restriction_until: datetime | None = None
+    # Counted in the room's presence (chat/presence.py) until the socket closes.
+    present = False
+
+    async def open(self) -> None:
         # Frames published between the join and here are dropped; the client's resume, sent
         # once it sees the socket open, reads them from the database. From the accept on,
         # frames wait until the `presence` list has gone first.
@@ -160,37 +255,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         slug = self.scope["url_route"]["kwargs"]["slug"]
         if not ROOM_SLUG_RE.fullmatch(slug):
             return CLOSE_NO_SUCH_ROOM  # before anything reads the database
-        if self.scope.get("session_unavailable"):
-            return CLOSE_TRY_AGAIN_LATER  # accounts.websocket logged why
-        user = self.scope["user"]
-        if not user.is_authenticated:
-            return CLOSE_NOT_SIGNED_IN
-        self.user_id = user.pk
-        self.outbox = Outbox(
-            self.base_send,
-            limit=settings.CHAT_SOCKET_BUFFER_BYTES,
-            on_overflow=lambda: self.close_soon(CLOSE_TOO_SLOW, "too slow"),
-        )
-        self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
+        code = await self.admit_person()
+        if code is not None:
+            return code
         self.sending: set[asyncio.Task[None]] = set()
         self.typing_gate = presence.TypingGate()
-        return (
-            await self.count_socket()
-            or await self.join(slug)
-            or await self.check_ban()
-            or await self.become_member()
-        )
-
-    async def count_socket(self) -> int | None:
-        try:
-            async with asyncio.timeout(JOIN_TIMEOUT_SECONDS):
-                self.socket_id = await limits.open_socket(self.user_id)
-        except limits.TooManySockets:
-            return CLOSE_TOO_MANY
-        except Exception as error:
-            logger.warning("Counting a socket failed (%r); refusing with 1013", error)
-            return CLOSE_TRY_AGAIN_LATER
-        return None
+        return await self.join(slug) or await self.check_ban() or await self.become_member()
 
     async def join(self, slug: str) -> int | None:
         try:
@@ -232,27 +302,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             tell_person_soon(self.user_id, membership.rooms_changed_event())
         return None
 
-    async def refuse(self, code: int, reason: str = "") -> None:
-        # Accept first: a close before the handshake completes reaches the browser as 1006,
-        # and the page could not tell "sign in" from "no such room".
-        await self.accept()
-        await self.close(code=code, reason=reason)
-
     async def disconnect(self, code: int) -> None:
         self.admitted = False
         self.depart()
         if self.room is not None and self.hub is not None:
             await self.hub.leave(self.room.group_name, self)
         await limits.close_socket(self.user_id, self.socket_id)
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels releases stale database connections before every handler, a hop to the
-        # database thread per frame. Nothing here uses the thread's connection without
-        # releasing it itself (on_database_thread), so the hop is skipped.
-        handler = getattr(self, message["type"].replace(".", "_"), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not self.admitted:
@@ -338,10 +393,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             saved = services.checked(
                 await posting.post(self.room, self.scope["user"], body, request.client_id)
             )
+        except services.AuthorInactive:
+            self.close_soon(CLOSE_NOT_SIGNED_IN)
+            return
         except services.Rejected as rejection:
-            if rejection.code == "not_signed_in":
-                self.close_soon(CLOSE_NOT_SIGNED_IN)
-                return
             self.send_error(rejection.code, rejection.detail, request.client_id)
             return
         except DatabaseError:
@@ -488,24 +543,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.restrict(restriction.kind if restriction else None, restriction and restriction.until)
         return False
 
-    # Everything the socket is sent goes through its outbox, whatever the client does: the
-    # hub never waits on a socket, and neither does the consumer.
-
-    def deliver(self, text: str) -> None:
-        """Queue an encoded frame. A socket whose client stopped reading is closed (4408,
-        reconnect and resume) once its outbox passes CHAT_SOCKET_BUFFER_BYTES."""
-        if self.admitted:
-            self.outbox.put(text)
-
-    def deliver_all(self, texts: Sequence[str]) -> None:
-        if self.admitted:
-            self.outbox.put_all(texts)
-
     def handle_event(self, event: dict[str, Any]) -> None:
-        """An event about this socket's person (see chat.broadcast.tell_person_on_commit)."""
         match event["type"]:
-            case "chat.signed_out" if event["session_key"] in (None, self.scope["session_key"]):
-                self.end(CLOSE_NOT_SIGNED_IN)
             case "chat.restriction" if self.room and event["room_id"] == self.room.pk:
                 frame = event["frame"]
                 if frame["kind"] == RoomBan.Kind.BAN:
@@ -520,16 +559,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 # Locked or archived: the room is read-only, and typing stops (chat.presence).
                 self.room.is_locked, self.room.is_archived = event["locked"], event["archived"]
                 self.deliver(event["frame"])
+            case _:
+                super().handle_event(event)
 
     def restrict(self, kind: str | None, until: datetime | None) -> None:
         self.restriction_kind, self.restriction_until = kind, until
-
-    def end(self, code: int) -> None:
-        """Close for `code` now, or, while still connecting, refuse with it."""
-        if self.admitted:
-            self.close_soon(code)
-        else:
-            self.refusal = code
 
     def depart(self) -> None:
         """Leave the room's presence (once): at the close, whoever starts it."""
@@ -538,13 +572,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             presence.get_presence().depart(self.room.pk, self.user_id)
 
     def close_soon(self, code: int, reason: str = "") -> None:
-        """Close without waiting: whatever is still queued is dropped, and the close frame
-        follows the frame being written, if any. Presence ends now, not when the client
-        answers the close."""
-        self.admitted = False
+        """As every socket closes, and presence ends now, not when the client answers the
+        close."""
         self.depart()
-        self.outbox.clear()
-        self.closing = asyncio.create_task(self.close(code=code, reason=reason))
+        super().close_soon(code, reason)
 
     def send_frame(self, frame: dict[str, Any]) -> None:
         self.deliver(frames.encode(frame))

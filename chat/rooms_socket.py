@@ -24,21 +24,15 @@ import asyncio
 import contextvars
 import json
 import logging
-from collections.abc import Sequence
 from typing import Any
 
-from channels.exceptions import StopConsumer
-from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
-
 from chat import frames, limits, membership, metrics
-from chat.broadcast import Hub, Outbox, get_hub, room_group_name
+from chat.broadcast import get_hub, room_group_name
 from chat.consumers import (
-    CLOSE_NOT_SIGNED_IN,
     CLOSE_TOO_MANY,
-    CLOSE_TOO_SLOW,
     CLOSE_TRY_AGAIN_LATER,
     JOIN_TIMEOUT_SECONDS,
+    PersonSocket,
     on_database_thread,
 )
 from chat.models import RoomMembership
@@ -55,68 +49,13 @@ def room_groups_of(user_id: int) -> set[str]:
 read_room_groups = on_database_thread(room_groups_of)
 
 
-class RoomsConsumer(AsyncWebsocketConsumer):
-    channel_layer_alias = None  # type: ignore[assignment]
-
-    hub: Hub | None = None
-    user_id = 0
-    socket_id = ""
-    admitted = False
-    refusal: int | None = None
+class RoomsConsumer(PersonSocket):
     # The groups this socket watches, as last read from the person's memberships.
     watching: frozenset[str] = frozenset()
     rewatching: asyncio.Task[None] | None = None
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        # As ChatConsumer: no channel of its own, one source of messages.
-        self.scope = scope
-        self.channel_layer = None
-        self.base_send = send
-        try:
-            while True:
-                await self.dispatch(await receive())
-        except StopConsumer:
-            pass
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        handler = getattr(self, message["type"].replace(".", "_"), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
-    async def connect(self) -> None:
-        code = await self.admission()
-        if code is None and self.refusal is not None:
-            code = self.refusal  # signed out while connecting
-        if code is not None:
-            await self.accept()
-            await self.close(code=code, reason="too many sockets" if code == CLOSE_TOO_MANY else "")
-            return
-        await self.accept()
-        self.admitted = True
-
     async def admission(self) -> int | None:
-        if self.scope.get("session_unavailable"):
-            return CLOSE_TRY_AGAIN_LATER
-        user = self.scope["user"]
-        if not user.is_authenticated:
-            return CLOSE_NOT_SIGNED_IN
-        self.user_id = user.pk
-        self.outbox = Outbox(
-            self.base_send,
-            limit=settings.CHAT_SOCKET_BUFFER_BYTES,
-            on_overflow=lambda: self.close_soon(CLOSE_TOO_SLOW, "too slow"),
-        )
-        self.frame_budget = limits.FrameBudget(settings.CHAT_FRAME_LIMIT)
-        try:
-            async with asyncio.timeout(JOIN_TIMEOUT_SECONDS):
-                self.socket_id = await limits.open_socket(self.user_id)
-        except limits.TooManySockets:
-            return CLOSE_TOO_MANY
-        except Exception as error:
-            logger.warning("Counting a socket failed (%r); refusing with 1013", error)
-            return CLOSE_TRY_AGAIN_LATER
-        return await self.watch()
+        return await self.admit_person() or await self.watch()
 
     async def watch(self) -> int | None:
         """Follow the person's events, then watch their rooms: a `rooms.changed` that comes
@@ -170,24 +109,15 @@ class RoomsConsumer(AsyncWebsocketConsumer):
         metrics.error_sent(code, None)
         self.deliver(frames.encode(frames.error_frame(code, detail)))
 
-    def deliver(self, text: str) -> None:
-        if self.admitted:
-            self.outbox.put(text)
-
-    def deliver_all(self, texts: Sequence[str]) -> None:
-        if self.admitted:
-            self.outbox.put_all(texts)
-
     def handle_event(self, event: dict[str, Any]) -> None:
-        """An event about this socket's person (chat.broadcast.tell_person_on_commit)."""
         match event["type"]:
-            case "chat.signed_out" if event["session_key"] in (None, self.scope["session_key"]):
-                self.end(CLOSE_NOT_SIGNED_IN)
             case membership.READ_EVENT:
                 self.deliver(event["frame"])
             case membership.ROOMS_CHANGED_EVENT:
                 self.deliver(event["frame"])
                 self.rewatch_soon()
+            case _:
+                super().handle_event(event)
 
     def rewatch_soon(self) -> None:
         previous = self.rewatching
@@ -202,14 +132,3 @@ class RoomsConsumer(AsyncWebsocketConsumer):
                 self.end(CLOSE_TRY_AGAIN_LATER)
 
         self.rewatching = asyncio.create_task(again(), context=contextvars.copy_context())
-
-    def end(self, code: int) -> None:
-        if self.admitted:
-            self.close_soon(code)
-        else:
-            self.refusal = code
-
-    def close_soon(self, code: int, reason: str = "") -> None:
-        self.admitted = False
-        self.outbox.clear()
-        self.closing = asyncio.create_task(self.close(code=code, reason=reason))
