@@ -42,6 +42,9 @@ def test_the_title_counts_unseen_messages_and_clears_at_the_latest(
     send(page, "catching up")
     expect(page).to_have_title("General · Parley")
     expect(page.get_by_role("button", name="New messages")).to_be_hidden()
+    # Scroll up only once her message is in the log with its seq: until it is acked the page
+    # may still take her down to it.
+    expect(page.locator("#chat-log li[data-seq='43']")).to_be_in_viewport()
 
     page.locator("#log-scroller").evaluate("s => { s.scrollTop = 0; }")
     send(poster, "three")
