@@ -456,7 +456,7 @@ async def get_hub() -> Hub:
         hub = Hub(get_channel_layer())
         try:
             # In a context of its own: the hub and the layer's tasks serve every socket, and
-            # must not log as the socket whose connect happened to start them (ops/logs.py).
+            # must not log as the socket whose connect happened to start them (project/ops/logs.py).
             await asyncio.create_task(hub.start(), context=contextvars.Context())
         except BaseException as error:
             starting.set_exception(error)

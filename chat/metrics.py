@@ -7,7 +7,7 @@ log line for it (never the body of a message).
 Metrics live in prometheus_client's default registry. In a server process started by
 `project/serve.py` (or a Celery worker) they are written to files under
 PROMETHEUS_MULTIPROC_DIR, one per process, and `/metrics` adds every process up
-(ops/prometheus.py); elsewhere (tests, a shell) they simply count in memory. Names and
+(project/ops/prometheus.py); elsewhere (tests, a shell) they simply count in memory. Names and
 meanings are listed in docs/deploy.md.
 """
 
@@ -62,7 +62,7 @@ def closed_by_server(code: int) -> None:
 
 def message_saved(seq: int, client_id: str) -> None:
     MESSAGES_SAVED.inc()
-    # Room, user and request id come from the socket's logging context (ops/logs.py).
+    # Room, user and request id come from the socket's logging context (project/ops/logs.py).
     logger.info("message saved seq=%s", seq, extra={"seq": seq, "client_id": client_id})
 
 

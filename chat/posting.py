@@ -27,6 +27,7 @@ default, sockets call `services.post_message` on the database thread instead.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import weakref
 from dataclasses import dataclass, field
@@ -322,7 +323,10 @@ async def _poster() -> Poster:
     return poster
 
 
+@functools.cache
 def uses_group_commit() -> bool:
+    # Cached: in async code each task gets a database wrapper of its own, so asking the
+    # connection built one per send.
     return connection.vendor == "postgresql"
 
 

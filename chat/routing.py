@@ -2,7 +2,7 @@ from django.urls import re_path
 
 from chat.consumers import ChatConsumer
 from chat.rooms_socket import RoomsConsumer
-from ops.logs import SocketEvents
+from project.ops.logs import SocketEvents
 
 websocket_urlpatterns = [
     # Any text at all as the slug, even with a "/" or a newline: the consumer refuses a slug

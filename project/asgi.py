@@ -16,10 +16,10 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from accounts.websocket import SessionAuthMiddleware  # noqa: E402
 from chat.origin import SameOriginValidator  # noqa: E402
 from chat.routing import websocket_urlpatterns  # noqa: E402
-from ops.endpoints import OpsEndpoints  # noqa: E402
-from ops.logs import RequestContext  # noqa: E402
+from project.ops.endpoints import OpsEndpoints  # noqa: E402
+from project.ops.logs import RequestContext  # noqa: E402
 
-# Health and metrics first, outside the request logging and Django (ops/endpoints.py).
+# Health and metrics first, outside the request logging and Django (project/ops/endpoints.py).
 application = OpsEndpoints(
     RequestContext(
         ProtocolTypeRouter(

@@ -10,14 +10,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 # is imported).
 @signals.import_modules.connect
 def count_into_the_metrics_directory(**kwargs: object) -> None:
-    """A worker's prune counts go to the files /metrics reads (ops/prometheus.py), and so do
+    """A worker's prune counts go to the files /metrics reads (project/ops/prometheus.py), and so do
     those of its pool's processes, which start later and inherit the directory."""
     import logging
     import sys
 
     from django.conf import settings
 
-    from ops import prometheus
+    from project.ops import prometheus
 
     if "prometheus_client" in sys.modules:
         logging.getLogger(__name__).warning(

@@ -38,9 +38,9 @@ def main() -> None:
     from django.conf import settings
     from django.utils.log import configure_logging
 
-    from ops import prometheus
+    from project.ops import prometheus
 
-    # Before anything imports prometheus_client (ops/prometheus.py). Reading the settings
+    # Before anything imports prometheus_client (project/ops/prometheus.py). Reading the settings
     # here also checks them once, before any worker starts.
     prometheus.use_directory(settings.METRICS_DIR)
     # Workers configure Django's logging as they load the app; this process (the supervisor

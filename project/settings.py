@@ -236,7 +236,7 @@ STORAGES = {
 # Serve straight from static/ until collectstatic has run, so `make run` needs no extra step.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 # Files browsers ask for at the site's root whatever the page says (favicon.ico).
-WHITENOISE_ROOT = BASE_DIR / "root"
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # HTTPS. With DEBUG off each of these is on unless turned off. Behind a proxy that ends TLS
 # (BEHIND_HTTPS_PROXY=1, the proxy sending X-Forwarded-Proto), Django takes the scheme from
@@ -320,14 +320,14 @@ METRICS_DIR = BASE_DIR / env_str("PARLEY_METRICS_DIR", str(VAR_DIR / "metrics"))
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # Logs: one line per event on stderr, `plain` text or `json` (one object per line), each
-# with the request id, client address, user id and room it concerns (ops/logs.py).
+# with the request id, client address, user id and room it concerns (project/ops/logs.py).
 LOG_FORMAT = env_choice("LOG_FORMAT", "plain", {"plain", "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "context": {"()": "ops.logs.ContextFilter"},
-        "without_server_socket_lines": {"()": "ops.logs.WithoutServerSocketLines"},
+        "context": {"()": "project.ops.logs.ContextFilter"},
+        "without_server_socket_lines": {"()": "project.ops.logs.WithoutServerSocketLines"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s%(context)s"},

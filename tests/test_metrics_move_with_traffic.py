@@ -19,8 +19,8 @@ from websockets.exceptions import ConnectionClosed
 
 from chat.models import Message
 from chat.tasks import prune_messages
-from ops import prometheus
 from project.asgi import application
+from project.ops import prometheus
 from tests.conftest import fill_room, session_cookie
 from tests.processes import ParleyServer, Processes
 from tests.room_client import RoomSocket

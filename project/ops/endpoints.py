@@ -7,8 +7,8 @@ and templates, and answer in plain JSON or text.
 - `/healthz`: 200 whenever the process runs its event loop. No dependency is checked, so a
   database outage never makes an orchestrator restart healthy processes.
 - `/readyz`: 200 when the database and every Redis server answer within a second, else 503;
-  the body names what failed (ops/readiness.py).
-- `/metrics`: the Prometheus text of every process on the machine (ops/prometheus.py), for
+  the body names what failed (project/ops/readiness.py).
+- `/metrics`: the Prometheus text of every process on the machine (project/ops/prometheus.py), for
   `Authorization: Bearer <METRICS_TOKEN>`. 404 when METRICS_TOKEN is unset, 403 without the
   token. docs/nginx.conf.template does not pass it through: scrape each machine directly.
 """
@@ -23,8 +23,8 @@ from typing import Any
 
 from django.conf import settings
 
-from ops import prometheus, readiness
-from ops.logs import ASGIApp, Receive, Scope, Send
+from project.ops import prometheus, readiness
+from project.ops.logs import ASGIApp, Receive, Scope, Send
 
 JSON = b"application/json"
 PROMETHEUS_TEXT = b"text/plain; version=0.0.4; charset=utf-8"
