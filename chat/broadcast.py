@@ -40,7 +40,7 @@ from django.db import transaction
 from websockets.exceptions import InvalidState
 
 from chat import metrics
-from chat.frames import encode, message_frame, room_activity_frame
+from chat.frames import encode, message_frame, room_activity_frame, room_recount_frame
 from chat.models import Message, Room
 
 logger = logging.getLogger(__name__)
@@ -167,10 +167,13 @@ def _publisher(room: Room) -> RoomPublisher:
     return publisher
 
 
-def send_to_room_on_commit(room: Room, frame: dict[str, Any]) -> None:
+def send_to_room_on_commit(room: Room, frame: dict[str, Any], *, recount: bool = False) -> None:
     """From synchronous code (admin, commands, tasks): send once the transaction commits, so
-    sockets never hear of a change that was rolled back."""
-    event = frame_event(room.group_name, frame)
+    sockets never hear of a change that was rolled back. With `recount` (a change to what
+    the room's unread or mention counts include), the sockets watching the room hear
+    `room.recount`, riding the same event."""
+    activity = [encode(room_recount_frame(room.slug))] if recount else None
+    event = frames_event(room.group_name, [encode(frame)], activity)
     transaction.on_commit(lambda: async_to_sync(publish)(room.group_name, event))
 
 

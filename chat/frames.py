@@ -433,3 +433,9 @@ def room_activity_frame(message: Message, room_slug: str) -> dict[str, Any]:
         "mentions": list(message.mentions or []),
         "at": iso_utc(message.created_at),
     }
+
+
+def room_recount_frame(room_slug: str) -> dict[str, Any]:
+    """What a `/ws/rooms/` socket hears when a message of the room was hidden, restored or
+    deleted, or its mentions changed: counts it holds may be off, so it asks again."""
+    return {"type": "room.recount", "room": room_slug}

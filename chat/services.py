@@ -276,11 +276,16 @@ def edit_message(room: Room, author: AbstractBaseUser, message_id: int, body: st
         )
         message.body, message.edited_at = body, timezone.now()
         # Mentions follow the body: resolved again against the room's members of now.
+        mentioned_before = message.mentions
         message.mentions = membership.resolve_mentions(room, body)
         message.save(update_fields=["body", "edited_at", "mentions"])
         membership.store_mentions(message, message.mentions, replace=True)
         _record(author, message, CHANGE, "Edited by its author (earlier body kept).")
-        send_to_room_on_commit(room, frames.message_edited_frame(message, room.slug))
+        send_to_room_on_commit(
+            room,
+            frames.message_edited_frame(message, room.slug),
+            recount=message.mentions != mentioned_before,
+        )
     return Edited(message, changed=True)
 
 
@@ -303,7 +308,9 @@ def delete_own_message(room: Room, author: AbstractBaseUser, message_id: int) ->
         message.body, message.deleted_at = "", timezone.now()
         message.save(update_fields=["body", "deleted_at"])
         _record(author, message, CHANGE, "Deleted by its author (body kept).")
-        send_to_room_on_commit(room, frames.message_deleted_frame(message, tombstone=True))
+        send_to_room_on_commit(
+            room, frames.message_deleted_frame(message, tombstone=True), recount=True
+        )
     return message
 
 
@@ -365,7 +372,7 @@ def hide_message(message: Message, moderator: AbstractBaseUser) -> bool:
         if not hidden:
             return False
         _record(moderator, message, CHANGE, "Hid the message.")
-        send_to_room_on_commit(message.room, frames.message_hidden_frame(message))
+        send_to_room_on_commit(message.room, frames.message_hidden_frame(message), recount=True)
     return True
 
 
@@ -381,7 +388,7 @@ def restore_message(message: Message, moderator: AbstractBaseUser) -> bool:
         _record(moderator, message, CHANGE, "Restored the message.")
         message = Message.objects.select_related("author", "room").get(pk=message.pk)
         frame = frames.message_restored_frame(message, message.room.slug)
-        send_to_room_on_commit(message.room, frame)
+        send_to_room_on_commit(message.room, frame, recount=True)
     return True
 
 
@@ -394,7 +401,7 @@ def delete_message(message: Message, moderator: AbstractBaseUser) -> None:
             return  # gone already (a prune got there first): nothing to record or announce
         Room.objects.filter(pk=message.room_id).update(message_count=F("message_count") - 1)
         _record(moderator, message, DELETION, f"Deleted message #{message.seq} for good.")
-        send_to_room_on_commit(message.room, frames.message_deleted_frame(message))
+        send_to_room_on_commit(message.room, frames.message_deleted_frame(message), recount=True)
 
 
 def set_room_state(

@@ -2,8 +2,9 @@
 // badges kept live (docs/protocol.md, GET /api/rooms/ and the /ws/rooms/ socket).
 //
 // The list is fetched when the page opens, every time the socket (re)connects (whatever
-// happened while it was away is in the answer) and on `rooms.changed` (a room joined or
-// left). Between fetches, `room.activity` adds to a room's counts and `read` clears them.
+// happened while it was away is in the answer), on `rooms.changed` (a room joined or
+// left) and on `room.recount` (a message hidden, restored or deleted, or its mentions
+// edited). Between fetches, `room.activity` adds to a room's counts and `read` clears them.
 // Frames that arrive while a fetch is under way wait for its answer and are applied on top
 // of it; those the answer already counts (seq <= its last_seq) change nothing, so nothing
 // is counted twice.
@@ -32,7 +33,10 @@ export class MyRooms {
     new FrameDispatcher(socket)
       .on("room.activity", (frame) => this.whenSettled(() => this.activity(frame)))
       .on("read", (frame) => this.whenSettled(() => this.read(frame)))
-      .on("rooms.changed", () => this.refetch());
+      .on("rooms.changed", () => this.refetch())
+      // A message was hidden, restored or deleted, or its mentions changed: only the
+      // server can say what that did to the counts.
+      .on("room.recount", () => this.refetch());
     socket.addEventListener("open", () => this.refetch());
     // Keyboard focus on a room stays put: the list is reordered once focus leaves it.
     list.addEventListener("focusout", (event) => {
