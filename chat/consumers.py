@@ -86,17 +86,6 @@ def on_database_thread(function: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     return database_sync_to_async(released)
 
 
-find_room = on_database_thread(services.find_room)
-find_restriction = on_database_thread(services.restriction_of)
-read_history_before = on_database_thread(services.history_before)
-read_history_after = on_database_thread(services.history_after)
-read_history_around = on_database_thread(services.history_around)
-edit_message = on_database_thread(services.edit_message)
-delete_own_message = on_database_thread(services.delete_own_message)
-join_room = on_database_thread(membership.join)
-move_read_position = on_database_thread(membership.move_read_position)
-
-
 class PersonSocket(AsyncWebsocketConsumer):
     """What Parley's two sockets share (the room socket below, the my-rooms socket in
     chat/rooms_socket.py): no channel-layer channel of their own, admission as the person
@@ -264,7 +253,7 @@ class ChatConsumer(PersonSocket):
 
     async def join(self, slug: str) -> int | None:
         try:
-            room = await find_room(slug)
+            room = await on_database_thread(services.find_room)(slug)
         except Room.DoesNotExist:
             return CLOSE_NO_SUCH_ROOM
         except DatabaseError as error:
@@ -294,7 +283,9 @@ class ChatConsumer(PersonSocket):
         # banned person never becomes a member by trying.
         assert self.room is not None
         try:
-            joined = await join_room(self.room, self.scope["user"], announce=False)
+            joined = await on_database_thread(membership.join)(
+                self.room, self.scope["user"], announce=False
+            )
         except DatabaseError as error:
             logger.warning("Joining room %s failed (%r); refusing with 1013", self.room.pk, error)
             return CLOSE_TRY_AGAIN_LATER
@@ -445,7 +436,7 @@ class ChatConsumer(PersonSocket):
         try:
             if await self.banned():
                 return
-            page = await read_history_after(
+            page = await on_database_thread(services.history_after)(
                 self.room, request.after_seq, settings.CHAT_MAX_PAGE_SIZE
             )
         except DatabaseError:
@@ -464,7 +455,9 @@ class ChatConsumer(PersonSocket):
         try:
             if await self.banned():
                 return
-            page = await read_history_before(self.room, request.before_seq, request.limit)
+            page = await on_database_thread(services.history_before)(
+                self.room, request.before_seq, request.limit
+            )
         except DatabaseError:
             logger.exception("History in room %s failed", self.room.pk)
             self.send_unavailable()
@@ -477,7 +470,9 @@ class ChatConsumer(PersonSocket):
         try:
             if await self.banned():
                 return
-            page = await read_history_around(self.room, request.around_seq, request.limit)
+            page = await on_database_thread(services.history_around)(
+                self.room, request.around_seq, request.limit
+            )
         except DatabaseError:
             logger.exception("History in room %s failed", self.room.pk)
             self.send_unavailable()
@@ -489,7 +484,10 @@ class ChatConsumer(PersonSocket):
         assert self.room is not None
         user = self.scope["user"]
         edited = await self.changing_own(
-            edit_message(self.room, user, request.message_id, request.body), request.client_id
+            on_database_thread(services.edit_message)(
+                self.room, user, request.message_id, request.body
+            ),
+            request.client_id,
         )
         if edited is not None:
             message = edited.message
@@ -500,7 +498,8 @@ class ChatConsumer(PersonSocket):
         assert self.room is not None
         user = self.scope["user"]
         await self.changing_own(
-            delete_own_message(self.room, user, request.message_id), request.client_id
+            on_database_thread(services.delete_own_message)(self.room, user, request.message_id),
+            request.client_id,
         )
 
     async def changing_own(self, change: Awaitable[R], client_id: str | None) -> R | None:
@@ -523,7 +522,9 @@ class ChatConsumer(PersonSocket):
         database thread never waits on the channel layer; when it did not, nothing is sent."""
         assert self.room is not None
         try:
-            moved_to = await move_read_position(self.room, self.scope["user"], request.seq)
+            moved_to = await on_database_thread(membership.move_read_position)(
+                self.room, self.scope["user"], request.seq
+            )
         except DatabaseError:
             logger.exception("Marking room %s read failed", self.room.pk)
             self.send_unavailable()
@@ -536,7 +537,9 @@ class ChatConsumer(PersonSocket):
         it notes the mute that applies too. Before reading the room, so that a ban whose
         event was lost (the channel layer failed) still keeps the room from them."""
         assert self.room is not None
-        restriction = await find_restriction(self.room, self.scope["user"])
+        restriction = await on_database_thread(services.restriction_of)(
+            self.room, self.scope["user"]
+        )
         if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
             self.end(CLOSE_FORBIDDEN)
             return True

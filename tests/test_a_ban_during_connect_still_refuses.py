@@ -2,7 +2,6 @@
 the room's group) still keeps the person out: the socket joins first and checks after."""
 
 import pytest
-from channels.db import database_sync_to_async
 
 from chat import consumers, services
 from tests.conftest import socket_for
@@ -13,14 +12,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def test_a_ban_committed_between_room_lookup_and_join_refuses_the_socket(
     bob, moderator, room, monkeypatch
 ):
-    find_room = consumers.find_room
+    find_room = services.find_room
 
-    async def find_room_then_ban(slug: str):
-        found = await find_room(slug)
-        await database_sync_to_async(services.restrict_user)(room, bob, "ban", moderator)
+    def find_room_then_ban(slug: str):
+        found = find_room(slug)
+        services.restrict_user(room, bob, "ban", moderator)
         return found
 
-    monkeypatch.setattr(consumers, "find_room", find_room_then_ban)
+    monkeypatch.setattr(services, "find_room", find_room_then_ban)
     socket = await socket_for(bob, "general")
     connected, _ = await socket.connect(timeout=5)
     assert connected  # refusals are accepted, then closed with their code
