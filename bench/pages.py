@@ -1,0 +1,375 @@
+"""How fast the pages people open answer: the room page, history pages, the admin, the index.
+
+Issue 9 reworked the socket path and promised that nothing else got slower. This measures
+the HTTP side, so that two checkouts can be compared in one sitting (docs/performance.md,
+"Nothing else got slower").
+
+Builds a scratch PostgreSQL database (`--database`, default BENCH_DATABASE_PREFIX + "_pages",
+dropped and made again) seeded like a room in service: "General" with 20,000 messages by
+six authors, interleaved with five other rooms' 2,000 each, one in 200 hidden by a
+moderator, one muted person; alice a member of General with 40 unread (where the schema has
+memberships, and one in 50 messages mentioning her where it has mentions); then VACUUM
+ANALYZE, as autovacuum would have run. Then it loads each page through Django's test client
+in this process (DEBUG=0, static files collected), signed in with force_login: alice for
+the site, maude (staff, in the Moderators group) for the admin. The cases take turns, one
+request each per turn, so the machine's drift touches them all alike; it prints p50/p90
+per case and the queries per request (CaptureQueriesContext).
+
+    .venv/bin/python bench/pages.py [--runs N] [--database NAME] [--json PATH] [--keep]
+
+It runs unchanged on 026d7b3 (before issue 9), where the schema has no memberships or
+mentions. The A/B, interleaved in one sitting (before, now, before, now, ...):
+
+    git worktree add ../wt-old 026d7b3
+    (cd ../wt-old && python3.11 -m venv .venv \\
+        && .venv/bin/pip install -r requirements.txt -r requirements-dev.txt)
+    .venv/bin/python bench/pages.py --ab ../wt-old --rounds 3
+
+`--ab` copies this file (and bench/scratch.py, where the other checkout has none) into the
+other checkout's bench/, runs both checkouts in turn, each in its own process on its own
+database, and prints each case's median p50 over the rounds and the now/before ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scratch import drop_database, recreate_database, setup_django  # bench/
+
+HERE = Path(__file__).resolve()
+PREFIX = os.environ.get("BENCH_DATABASE_PREFIX", "parley_bench")
+# Names other runs on this PostgreSQL own: the load bench's and the test suite's.
+FORBIDDEN = ("parley_bench_load", "test_parley")
+
+MESSAGES = 20_000  # in General
+OTHER_ROOMS = 5
+OTHER_MESSAGES = 2_000  # in each other room
+AUTHORS = 6
+UNREAD = 40
+WARMUP = 5
+
+
+def fill(messages: int) -> dict[str, int]:
+    """The site's rows, through columns that both schemas have; memberships and mentions
+    only where the schema has them. Returns what the cases need to know."""
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import connection
+
+    from accounts.models import User
+
+    call_command("migrate", verbosity=0)
+    # As in production: DEBUG off, static files collected with their manifest.
+    call_command("collectstatic", interactive=False, verbosity=0)
+    alice = User.objects.create_user("alice", "alice@example.com", "pw")
+    maude = User.objects.create_user("maude", "maude@example.com", "pw", is_staff=True)
+    maude.groups.add(Group.objects.get(name="Moderators"))
+    others = OTHER_ROOMS * OTHER_MESSAGES
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name,"
+            " email, is_staff, is_active, date_joined)"
+            " SELECT '', false, 'author' || g, '', '', 'author' || g || '@example.com',"
+            " false, true, now() FROM generate_series(1, %s) g",
+            [AUTHORS],
+        )
+        cursor.execute(
+            "INSERT INTO chat_room (name, slug, created_at, last_activity_at, last_seq,"
+            " message_count, is_locked, is_archived, history_expired_seq) VALUES"
+            " ('General', 'general', now() - interval '30 days', now(), %s, %s,"
+            "  false, false, 0)",
+            [messages, messages],
+        )
+        cursor.execute(
+            "INSERT INTO chat_room (name, slug, created_at, last_activity_at, last_seq,"
+            " message_count, is_locked, is_archived, history_expired_seq)"
+            " SELECT 'Room ' || g, 'room-' || g, now() - interval '30 days',"
+            " now() - make_interval(mins => g), %s, %s, false, false, 0"
+            " FROM generate_series(1, %s) g",
+            [OTHER_MESSAGES, OTHER_MESSAGES, OTHER_ROOMS],
+        )
+        # The rooms' messages interleave in the table, as rooms' do: General's are two in
+        # three rows until the other rooms' run out. Authors take turns; bodies vary in
+        # length; one in 200 is hidden by maude.
+        cursor.execute(
+            "INSERT INTO chat_message (room_id, seq, author_id, body, client_id, created_at,"
+            " hidden_at, hidden_by_id)"
+            " SELECT room_id, row_number() OVER (PARTITION BY room_id ORDER BY g),"
+            "  (SELECT min(id) FROM accounts_user WHERE username LIKE 'author%%') + g %% %s,"
+            "  'message ' || g || ' ' || repeat(md5(g::text) || ' ', 1 + g %% 5),"
+            "  'c' || g, now() - make_interval(secs => %s - g),"
+            "  CASE WHEN g %% 200 = 0 THEN now() END,"
+            "  CASE WHEN g %% 200 = 0 THEN %s END"
+            " FROM (SELECT g, CASE WHEN g %% 3 = 0 AND g / 3 <= %s"
+            "   THEN (SELECT min(id) FROM chat_room WHERE slug LIKE 'room-%%') + g / 3 %% %s"
+            "   ELSE (SELECT id FROM chat_room WHERE slug = 'general') END AS room_id"
+            "  FROM generate_series(1, %s) g) s",
+            [AUTHORS, messages + others, maude.pk, others, OTHER_ROOMS, messages + others],
+        )
+        cursor.execute(
+            "INSERT INTO chat_roomban (room_id, user_id, kind, reason, created_at, created_by_id)"
+            " SELECT (SELECT id FROM chat_room WHERE slug = 'general'), id, 'mute',"
+            " 'flooding', now(), %s FROM accounts_user WHERE username = 'author1'",
+            [maude.pk],
+        )
+        general = "(SELECT id FROM chat_room WHERE slug = 'general')"
+        if "mentions" in {field.name for field in apps.get_model("chat", "Message")._meta.fields}:
+            cursor.execute(
+                "UPDATE chat_message SET body = '@alice ' || body,"
+                f" mentions = jsonb_build_array(%s) WHERE room_id = {general} AND seq %% 50 = 7",
+                [alice.pk],
+            )
+            cursor.execute(
+                "INSERT INTO chat_mention (message_id, user_id, room_id, seq)"
+                f" SELECT id, %s, room_id, seq FROM chat_message"
+                f" WHERE room_id = {general} AND seq %% 50 = 7",
+                [alice.pk],
+            )
+        if apps.all_models["chat"].get("roommembership"):
+            cursor.execute(
+                "INSERT INTO chat_roommembership (room_id, user_id, joined_at, last_read_seq)"
+                f" SELECT {general}, id, now() - interval '30 days', %s FROM accounts_user"
+                " WHERE username = 'alice' OR username LIKE 'author%%'",
+                [messages - UNREAD],
+            )
+        cursor.execute("VACUUM ANALYZE")
+    return seeded()
+
+
+def seeded() -> dict[str, int]:
+    """General's id, its last seq and its newest message's id."""
+    from chat.models import Message, Room
+
+    room = Room.objects.get(slug="general")
+    newest = Message.objects.filter(room=room).latest("id")
+    return {"room": room.pk, "last_seq": room.last_seq, "message": newest.pk}
+
+
+def cases(site: dict[str, int]) -> list[tuple[str, str, str]]:
+    """(case, who, path). Paths from reverse() with names both checkouts have."""
+    from django.urls import reverse
+
+    room = reverse("chat:room", args=["general"])
+    history = reverse("chat:messages_api", args=["general"])
+    middle = site["last_seq"] // 2
+    return [
+        ("room page", "alice", room),
+        ("history API, newest page", "alice", history),
+        (f"history API, before_seq={middle}", "alice", f"{history}?before_seq={middle}"),
+        ("index page", "alice", reverse("chat:index")),
+        ("admin: message list", "maude", reverse("admin:chat_message_changelist")),
+        (
+            "admin: message list, one room",
+            "maude",
+            reverse("admin:chat_message_changelist") + f"?room={site['room']}",
+        ),
+        (
+            "admin: one message",
+            "maude",
+            reverse("admin:chat_message_change", args=[site["message"]]),
+        ),
+        (
+            "admin: room change page",
+            "maude",
+            reverse("admin:chat_room_change", args=[site["room"]]),
+        ),
+    ]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def measure(site: dict[str, int], runs: int, show_queries: bool) -> list[dict]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+
+    clients = {}
+    for name in ("alice", "maude"):
+        clients[name] = Client()
+        clients[name].force_login(User.objects.get(username=name))
+    table = cases(site)
+    times: dict[str, list[float]] = {name: [] for name, _, _ in table}
+    queries: dict[str, set[int]] = {name: set() for name, _, _ in table}
+
+    def load(name: str, who: str, path: str) -> tuple[float, list[dict]]:
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = clients[who].get(path, secure=True)  # over https, as DEBUG=0 requires
+            elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200, (path, response.status_code)
+        return elapsed, captured.captured_queries
+
+    for _ in range(WARMUP):  # the first loads fill caches (content types, templates)
+        for name, who, path in table:
+            load(name, who, path)
+    # Turns: every case once per turn, so a slow spell of the machine lands on all of them.
+    for _ in range(runs):
+        for name, who, path in table:
+            elapsed, captured = load(name, who, path)
+            if show_queries and len(captured) not in queries[name]:
+                print(f"\n{name} ({path}): {len(captured)} queries", file=sys.stderr)
+                for query in captured:
+                    print(f"  {query['sql'][:200]}", file=sys.stderr)
+            times[name].append(elapsed)
+            queries[name].add(len(captured))
+    return [
+        {
+            "case": name,
+            "path": path,
+            "p50": statistics.median(times[name]),
+            "p90": percentile(times[name], 0.9),
+            "queries": sorted(queries[name]),
+        }
+        for name, _, path in table
+    ]
+
+
+def run(args: argparse.Namespace) -> None:
+    database = args.database
+    if database.startswith(FORBIDDEN):
+        sys.exit(f"{database}: names starting with {' or '.join(FORBIDDEN)} belong to others")
+    load_before = os.getloadavg()
+    if not args.reuse:
+        recreate_database(database)
+    setup_django(database)
+    if args.reuse:
+        site = seeded()
+    else:
+        started = time.perf_counter()
+        site = fill(args.messages)
+        print(f"filled in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    started = datetime.now(UTC)
+    results = measure(site, args.runs, args.show_queries)
+    load_after = os.getloadavg()
+
+    from django.db import connections
+
+    connections.close_all()
+    if not args.keep:
+        drop_database(database)
+    report = {
+        "checkout": str(HERE.parent.parent),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=HERE.parent,
+            capture_output=True,
+            text=True,
+        ).stdout.strip(),
+        "started": started.isoformat(timespec="seconds"),
+        "load": [round(load_before[0], 2), round(load_after[0], 2)],
+        "runs": args.runs,
+        "cases": results,
+    }
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2))
+    print(
+        f"\n{report['commit']} at {report['started']}, {args.runs} loads of each page, "
+        f"load average {load_before[0]:.2f} before and {load_after[0]:.2f} after "
+        f"on {os.cpu_count()} cores\n"
+    )
+    print("| case | p50 ms | p90 ms | queries |")
+    print("| --- | ---: | ---: | ---: |")
+    for row in results:
+        print(
+            f"| {row['case']} | {row['p50']:.1f} | {row['p90']:.1f} | {_queries(row['queries'])} |"
+        )
+
+
+def _queries(counts: list[int]) -> str:
+    """The queries per request: one number, or the range when they varied."""
+    return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+
+
+def ab(args: argparse.Namespace) -> None:
+    """Both checkouts in turn, `rounds` times each, before first; medians over the rounds."""
+    other = Path(args.ab).resolve()
+    python = other / ".venv" / "bin" / "python"
+    if not python.exists():
+        sys.exit(f"{python} is missing: make the other checkout's venv first")
+    shutil.copyfile(HERE, other / "bench" / "pages.py")
+    if not (other / "bench" / "scratch.py").exists():
+        shutil.copyfile(HERE.parent / "scratch.py", other / "bench" / "scratch.py")
+    sides = {
+        "before": (python, other / "bench" / "pages.py", f"{args.database}_before"),
+        "now": (Path(sys.executable), HERE, f"{args.database}_now"),
+    }
+    reports: dict[str, list[dict]] = {"before": [], "now": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        for round_ in range(args.rounds):
+            for side, (interpreter, script, database) in sides.items():
+                out = Path(scratch) / f"{side}-{round_}.json"
+                command = [str(interpreter), str(script), "--database", database]
+                command += ["--runs", str(args.runs), "--messages", str(args.messages)]
+                command += ["--json", str(out)]
+                print(f"round {round_ + 1}, {side}: {' '.join(command)}", file=sys.stderr)
+                subprocess.run(command, cwd=script.parent.parent, check=True)
+                reports[side].append(json.loads(out.read_text()))
+    if args.json:
+        Path(args.json).write_text(json.dumps(reports, indent=2))
+    before, now = reports["before"], reports["now"]
+    print(f"\nbefore: {before[0]['commit']} ({other}); now: {now[0]['commit']}")
+    for side in ("before", "now"):
+        for report in reports[side]:
+            print(f"  {side} {report['started']}, load average {report['load']}")
+    print(
+        f"\nMedians of {args.rounds} rounds of {args.runs} loads each; the ratio is now/before"
+        " of the medians, and per round each now run against the before run just ahead of it.\n"
+    )
+    print(
+        "| case | before p50 | now p50 | ratio | ratio per round | before p90 | now p90 "
+        "| queries before/now |"
+    )
+    print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+    for index, row in enumerate(now[0]["cases"]):
+
+        def figures(reports: list[dict], key: str, index: int = index) -> list[float]:
+            return [report["cases"][index][key] for report in reports]
+
+        was, is_ = figures(before, "p50"), figures(now, "p50")
+        rounds = sorted(n / b for b, n in zip(was, is_, strict=True))
+        was, is_ = statistics.median(was), statistics.median(is_)
+        queries = f"{_queries(before[0]['cases'][index]['queries'])} / {_queries(row['queries'])}"
+        print(
+            f"| {row['case']} | {was:.1f} ms | {is_:.1f} ms | {is_ / was:.2f} "
+            f"| {rounds[0]:.2f}-{rounds[-1]:.2f} (median {statistics.median(rounds):.2f}) "
+            f"| {statistics.median(figures(before, 'p90')):.1f} ms "
+            f"| {statistics.median(figures(now, 'p90')):.1f} ms | {queries} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=MESSAGES, help="in General")
+    parser.add_argument("--runs", type=int, default=100, help="loads of each page")
+    parser.add_argument("--database", default=f"{PREFIX}_pages")
+    parser.add_argument("--json", help="write the figures here too")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="measure a kept database again")
+    parser.add_argument("--show-queries", action="store_true", help="print each case's SQL")
+    parser.add_argument("--ab", metavar="CHECKOUT", help="A/B against this other checkout")
+    parser.add_argument("--rounds", type=int, default=3, help="with --ab: runs of each")
+    args = parser.parse_args()
+    if args.ab:
+        ab(args)
+    else:
+        run(args)
+
+
+if __name__ == "__main__":
+    main()
