@@ -192,6 +192,21 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+def cpu_seconds(backends: list[int]) -> float:
+    """CPU time so far of this process and of the PostgreSQL backends serving it. A
+    backend's comes from /proc in clock ticks (10 ms), so only a mean over many loads says
+    something; unlike the wall time, it does not count waiting for a core that other work on
+    the machine holds."""
+    total = time.process_time()
+    for pid in backends:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # the pool closed it
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def measure(site: dict[str, int], runs: int, show_queries: bool) -> list[dict]:
     from django.db import connection
     from django.test import Client
@@ -205,7 +220,14 @@ def measure(site: dict[str, int], runs: int, show_queries: bool) -> list[dict]:
         clients[name].force_login(User.objects.get(username=name))
     table = cases(site)
     times: dict[str, list[float]] = {name: [] for name, _, _ in table}
+    cpu: dict[str, list[float]] = {name: [] for name, _, _ in table}
     queries: dict[str, set[int]] = {name: set() for name, _, _ in table}
+
+    def backends() -> list[int]:
+        """The backends of Django's connection pool (nothing else uses this database)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            return [pid for (pid,) in cursor.fetchall()]
 
     def load(name: str, who: str, path: str) -> tuple[float, list[dict]]:
         with CaptureQueriesContext(connection) as captured:
@@ -220,8 +242,11 @@ def measure(site: dict[str, int], runs: int, show_queries: bool) -> list[dict]:
             load(name, who, path)
     # Turns: every case once per turn, so a slow spell of the machine lands on all of them.
     for _ in range(runs):
+        pids = backends()
         for name, who, path in table:
+            before = cpu_seconds(pids)
             elapsed, captured = load(name, who, path)
+            cpu[name].append((cpu_seconds(pids) - before) * 1000)
             if show_queries and len(captured) not in queries[name]:
                 print(f"\n{name} ({path}): {len(captured)} queries", file=sys.stderr)
                 for query in captured:
@@ -234,6 +259,7 @@ def measure(site: dict[str, int], runs: int, show_queries: bool) -> list[dict]:
             "path": path,
             "p50": statistics.median(times[name]),
             "p90": percentile(times[name], 0.9),
+            "cpu": statistics.fmean(cpu[name]),
             "queries": sorted(queries[name]),
         }
         for name, _, path in table
@@ -283,11 +309,12 @@ def run(args: argparse.Namespace) -> None:
         f"load average {load_before[0]:.2f} before and {load_after[0]:.2f} after "
         f"on {os.cpu_count()} cores\n"
     )
-    print("| case | p50 ms | p90 ms | queries |")
-    print("| --- | ---: | ---: | ---: |")
+    print("| case | p50 ms | p90 ms | CPU ms (mean) | queries |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for row in results:
         print(
-            f"| {row['case']} | {row['p50']:.1f} | {row['p90']:.1f} | {_queries(row['queries'])} |"
+            f"| {row['case']} | {row['p50']:.1f} | {row['p90']:.1f} | {row['cpu']:.1f} "
+            f"| {_queries(row['queries'])} |"
         )
 
 
@@ -329,27 +356,31 @@ def ab(args: argparse.Namespace) -> None:
             print(f"  {side} {report['started']}, load average {report['load']}")
     print(
         f"\nMedians of {args.rounds} rounds of {args.runs} loads each; the ratio is now/before"
-        " of the medians, and per round each now run against the before run just ahead of it.\n"
+        " of the medians, and per round each now run against the before run just ahead of it."
+        " CPU: this process's and its PostgreSQL backends', per load.\n"
     )
     print(
-        "| case | before p50 | now p50 | ratio | ratio per round | before p90 | now p90 "
-        "| queries before/now |"
+        "| case | before p50 | now p50 | ratio | ratio per round | p90 before / now "
+        "| CPU before / now | queries before / now |"
     )
     print("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
     for index, row in enumerate(now[0]["cases"]):
 
-        def figures(reports: list[dict], key: str, index: int = index) -> list[float]:
-            return [report["cases"][index][key] for report in reports]
+        def median(reports: list[dict], key: str, index: int = index) -> float:
+            return statistics.median(report["cases"][index][key] for report in reports)
 
-        was, is_ = figures(before, "p50"), figures(now, "p50")
-        rounds = sorted(n / b for b, n in zip(was, is_, strict=True))
-        was, is_ = statistics.median(was), statistics.median(is_)
+        rounds = sorted(
+            n["cases"][index]["p50"] / b["cases"][index]["p50"]
+            for b, n in zip(before, now, strict=True)
+        )
+        was, is_ = median(before, "p50"), median(now, "p50")
+        cpu_was, cpu_is = median(before, "cpu"), median(now, "cpu")
         queries = f"{_queries(before[0]['cases'][index]['queries'])} / {_queries(row['queries'])}"
         print(
             f"| {row['case']} | {was:.1f} ms | {is_:.1f} ms | {is_ / was:.2f} "
             f"| {rounds[0]:.2f}-{rounds[-1]:.2f} (median {statistics.median(rounds):.2f}) "
-            f"| {statistics.median(figures(before, 'p90')):.1f} ms "
-            f"| {statistics.median(figures(now, 'p90')):.1f} ms | {queries} |"
+            f"| {median(before, 'p90'):.1f} / {median(now, 'p90'):.1f} ms "
+            f"| {cpu_was:.1f} / {cpu_is:.1f} ms ({cpu_is / cpu_was:.2f}) | {queries} |"
         )
 
 
