@@ -12,13 +12,15 @@ memberships, and one in 50 messages mentioning her where it has mentions); then 
 ANALYZE, as autovacuum would have run. Then it loads each page through Django's test client
 in this process (DEBUG=0, static files collected), signed in with force_login: alice for
 the site, maude (staff, in the Moderators group) for the admin. The cases take turns, one
-request each per turn, so the machine's drift touches them all alike; it prints p50/p90
-per case and the queries per request (CaptureQueriesContext).
+load each per turn, so the machine's drift touches them all alike; it prints p50/p90 of the
+wall time per case, the mean CPU per load (this process's and its PostgreSQL backends', which
+other work on a shared machine disturbs less than the wall time) and the queries per load
+(CaptureQueriesContext).
 
     .venv/bin/python bench/pages.py [--runs N] [--database NAME] [--json PATH] [--keep]
 
 It runs unchanged on 026d7b3 (before issue 9), where the schema has no memberships or
-mentions. The A/B, interleaved in one sitting (before, now, before, now, ...):
+mentions. The A/B against it, in one sitting:
 
     git worktree add ../wt-old 026d7b3
     (cd ../wt-old && python3.11 -m venv .venv \\
@@ -26,8 +28,11 @@ mentions. The A/B, interleaved in one sitting (before, now, before, now, ...):
     .venv/bin/python bench/pages.py --ab ../wt-old --rounds 3
 
 `--ab` copies this file (and bench/scratch.py, where the other checkout has none) into the
-other checkout's bench/, runs both checkouts in turn, each in its own process on its own
-database, and prints each case's median p50 over the rounds and the now/before ratio.
+other checkout's bench/, starts both checkouts side by side, each in its own process on its
+own database (BENCH_DATABASE_PREFIX + "_pages_before" and "_now"), and has them take turns
+(before, now, now, before, ...), so that both see the same machine; `--rounds` times over,
+from new databases and processes. It prints each case's median over the rounds for both and
+the now/before ratio.
 """
 
 from __future__ import annotations
@@ -39,7 +44,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -207,100 +211,120 @@ def cpu_seconds(backends: list[int]) -> float:
     return total
 
 
-def measure(site: dict[str, int], runs: int, show_queries: bool) -> list[dict]:
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+class Pages:
+    """The cases of one checkout, signed in and warmed up; `turn()` loads each page once."""
 
-    from accounts.models import User
+    def __init__(self, site: dict[str, int], show_queries: bool = False) -> None:
+        from django.test import Client
 
-    clients = {}
-    for name in ("alice", "maude"):
-        clients[name] = Client()
-        clients[name].force_login(User.objects.get(username=name))
-    table = cases(site)
-    times: dict[str, list[float]] = {name: [] for name, _, _ in table}
-    cpu: dict[str, list[float]] = {name: [] for name, _, _ in table}
-    queries: dict[str, set[int]] = {name: set() for name, _, _ in table}
+        from accounts.models import User
 
-    def backends() -> list[int]:
-        """The backends of Django's connection pool (nothing else uses this database)."""
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
-            return [pid for (pid,) in cursor.fetchall()]
+        self.clients = {}
+        for name in ("alice", "maude"):
+            self.clients[name] = Client()
+            self.clients[name].force_login(User.objects.get(username=name))
+        self.table = cases(site)
+        self.show_queries = show_queries
+        self.shown: set[tuple[str, int]] = set()
+        for _ in range(WARMUP):  # the first loads fill caches (content types, templates)
+            for _name, who, path in self.table:
+                self.load(who, path)
 
-    def load(name: str, who: str, path: str) -> tuple[float, list[dict]]:
+    def load(self, who: str, path: str) -> tuple[float, list[dict]]:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
-            response = clients[who].get(path, secure=True)  # over https, as DEBUG=0 requires
+            response = self.clients[who].get(path, secure=True)  # https, as DEBUG=0 requires
             elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (path, response.status_code)
         return elapsed, captured.captured_queries
 
-    for _ in range(WARMUP):  # the first loads fill caches (content types, templates)
-        for name, who, path in table:
-            load(name, who, path)
-    # Turns: every case once per turn, so a slow spell of the machine lands on all of them.
-    for _ in range(runs):
+    def turn(self) -> dict[str, tuple[float, float, int]]:
+        """Each case once: {case: (wall ms, CPU ms, queries)}. Taking turns, a slow spell of
+        the machine lands on every case alike."""
         pids = backends()
-        for name, who, path in table:
+        loads = {}
+        for name, who, path in self.table:
             before = cpu_seconds(pids)
-            elapsed, captured = load(name, who, path)
-            cpu[name].append((cpu_seconds(pids) - before) * 1000)
-            if show_queries and len(captured) not in queries[name]:
+            elapsed, captured = self.load(who, path)
+            loads[name] = (elapsed, (cpu_seconds(pids) - before) * 1000, len(captured))
+            if self.show_queries and (name, len(captured)) not in self.shown:
+                self.shown.add((name, len(captured)))
                 print(f"\n{name} ({path}): {len(captured)} queries", file=sys.stderr)
                 for query in captured:
                     print(f"  {query['sql'][:200]}", file=sys.stderr)
-            times[name].append(elapsed)
-            queries[name].add(len(captured))
-    return [
-        {
-            "case": name,
-            "path": path,
-            "p50": statistics.median(times[name]),
-            "p90": percentile(times[name], 0.9),
-            "cpu": statistics.fmean(cpu[name]),
-            "queries": sorted(queries[name]),
-        }
-        for name, _, path in table
-    ]
+        return loads
 
 
-def run(args: argparse.Namespace) -> None:
-    database = args.database
-    if database.startswith(FORBIDDEN):
-        sys.exit(f"{database}: names starting with {' or '.join(FORBIDDEN)} belong to others")
-    load_before = os.getloadavg()
+def backends() -> list[int]:
+    """The backends of Django's connection pool (nothing else uses the scratch database)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def summary(turns: list[dict[str, tuple[float, float, int]]]) -> list[dict]:
+    """Per case: p50 and p90 of the wall time, mean CPU, the query counts seen."""
+    rows = []
+    for name in turns[0]:
+        walls = [turn[name][0] for turn in turns]
+        rows.append(
+            {
+                "case": name,
+                "p50": statistics.median(walls),
+                "p90": percentile(walls, 0.9),
+                "cpu": statistics.fmean(turn[name][1] for turn in turns),
+                "queries": sorted({turn[name][2] for turn in turns}),
+            }
+        )
+    return rows
+
+
+def commit() -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=HERE.parent, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def prepare(args: argparse.Namespace) -> dict[str, int]:
+    """The scratch database filled (or, with --reuse, as kept), and Django set up on it."""
+    if args.database.startswith(FORBIDDEN):
+        sys.exit(f"{args.database}: names starting with {' or '.join(FORBIDDEN)} are others'")
     if not args.reuse:
-        recreate_database(database)
-    setup_django(database)
+        recreate_database(args.database)
+    setup_django(args.database)
     if args.reuse:
-        site = seeded()
-    else:
-        started = time.perf_counter()
-        site = fill(args.messages)
-        print(f"filled in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    started = datetime.now(UTC)
-    results = measure(site, args.runs, args.show_queries)
-    load_after = os.getloadavg()
+        return seeded()
+    started = time.perf_counter()
+    site = fill(args.messages)
+    print(f"filled in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return site
 
+
+def finish(args: argparse.Namespace) -> None:
     from django.db import connections
 
     connections.close_all()
     if not args.keep:
-        drop_database(database)
+        drop_database(args.database)
+
+
+def run(args: argparse.Namespace) -> None:
+    load_before = os.getloadavg()
+    pages = Pages(prepare(args), args.show_queries)
+    started = datetime.now(UTC)
+    rows = summary([pages.turn() for _ in range(args.runs)])
+    load_after = os.getloadavg()
+    finish(args)
     report = {
-        "checkout": str(HERE.parent.parent),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=HERE.parent,
-            capture_output=True,
-            text=True,
-        ).stdout.strip(),
+        "commit": commit(),
         "started": started.isoformat(timespec="seconds"),
         "load": [round(load_before[0], 2), round(load_after[0], 2)],
-        "runs": args.runs,
-        "cases": results,
+        "cases": rows,
     }
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2))
@@ -311,11 +335,24 @@ def run(args: argparse.Namespace) -> None:
     )
     print("| case | p50 ms | p90 ms | CPU ms (mean) | queries |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    for row in results:
+    for row in rows:
         print(
             f"| {row['case']} | {row['p50']:.1f} | {row['p90']:.1f} | {row['cpu']:.1f} "
             f"| {_queries(row['queries'])} |"
         )
+
+
+def serve(args: argparse.Namespace) -> None:
+    """For --ab: ready, then one turn per "turn" line on stdin, its loads as a JSON line."""
+    answers = sys.stdout
+    sys.stdout = sys.stderr  # only the answers on stdout
+    pages = Pages(prepare(args))
+    print(json.dumps({"commit": commit()}), file=answers, flush=True)
+    for line in sys.stdin:
+        if line.strip() != "turn":
+            break
+        print(json.dumps(pages.turn()), file=answers, flush=True)
+    finish(args)
 
 
 def _queries(counts: list[int]) -> str:
@@ -323,8 +360,42 @@ def _queries(counts: list[int]) -> str:
     return str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
 
 
+class Side:
+    """One checkout serving turns (`serve`) in a process of its own."""
+
+    def __init__(self, python: Path, script: Path, database: str, messages: int) -> None:
+        command = [str(python), str(script), "--serve", "--database", database]
+        command += ["--messages", str(messages)]
+        self.process = subprocess.Popen(
+            command,
+            cwd=script.parent.parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.commit = self.answer()["commit"]
+        self.turns: list[dict] = []
+
+    def answer(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            sys.exit(f"{self.process.args[1]} stopped (exit {self.process.wait()})")
+        return json.loads(line)
+
+    def turn(self) -> None:
+        self.process.stdin.write("turn\n")
+        self.process.stdin.flush()
+        self.turns.append(self.answer())
+
+    def end(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
 def ab(args: argparse.Namespace) -> None:
-    """Both checkouts in turn, `rounds` times each, before first; medians over the rounds."""
+    """Both checkouts at once, each in its own process on its own database, taking turns
+    page by page (before, now, now, before, ...: which goes first alternates, so a drift of
+    the machine's speed cancels out); `rounds` times from new databases and processes."""
     other = Path(args.ab).resolve()
     python = other / ".venv" / "bin" / "python"
     if not python.exists():
@@ -332,32 +403,46 @@ def ab(args: argparse.Namespace) -> None:
     shutil.copyfile(HERE, other / "bench" / "pages.py")
     if not (other / "bench" / "scratch.py").exists():
         shutil.copyfile(HERE.parent / "scratch.py", other / "bench" / "scratch.py")
-    sides = {
-        "before": (python, other / "bench" / "pages.py", f"{args.database}_before"),
-        "now": (Path(sys.executable), HERE, f"{args.database}_now"),
-    }
     reports: dict[str, list[dict]] = {"before": [], "now": []}
-    with tempfile.TemporaryDirectory() as scratch:
-        for round_ in range(args.rounds):
-            for side, (interpreter, script, database) in sides.items():
-                out = Path(scratch) / f"{side}-{round_}.json"
-                command = [str(interpreter), str(script), "--database", database]
-                command += ["--runs", str(args.runs), "--messages", str(args.messages)]
-                command += ["--json", str(out)]
-                print(f"round {round_ + 1}, {side}: {' '.join(command)}", file=sys.stderr)
-                subprocess.run(command, cwd=script.parent.parent, check=True)
-                reports[side].append(json.loads(out.read_text()))
+    for round_ in range(args.rounds):
+        load_before = os.getloadavg()[0]
+        print(f"round {round_ + 1} of {args.rounds}: filling both databases", file=sys.stderr)
+        sides = {
+            "before": Side(
+                python, other / "bench" / "pages.py", f"{args.database}_before", args.messages
+            ),
+            "now": Side(Path(sys.executable), HERE, f"{args.database}_now", args.messages),
+        }
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        for turn in range(args.runs):
+            order = ("before", "now") if turn % 2 == 0 else ("now", "before")
+            for side in order:
+                sides[side].turn()
+        load_after = os.getloadavg()[0]
+        for side, serving in sides.items():
+            serving.end()
+            reports[side].append(
+                {
+                    "commit": serving.commit,
+                    "started": started,
+                    "load": [round(load_before, 2), round(load_after, 2)],
+                    "cases": summary(serving.turns),
+                }
+            )
     if args.json:
         Path(args.json).write_text(json.dumps(reports, indent=2))
+    table(reports, other, args)
+
+
+def table(reports: dict[str, list[dict]], other: Path, args: argparse.Namespace) -> None:
     before, now = reports["before"], reports["now"]
     print(f"\nbefore: {before[0]['commit']} ({other}); now: {now[0]['commit']}")
-    for side in ("before", "now"):
-        for report in reports[side]:
-            print(f"  {side} {report['started']}, load average {report['load']}")
+    for report in now:
+        print(f"  round at {report['started']}, load average {report['load']}")
     print(
-        f"\nMedians of {args.rounds} rounds of {args.runs} loads each; the ratio is now/before"
-        " of the medians, and per round each now run against the before run just ahead of it."
-        " CPU: this process's and its PostgreSQL backends', per load.\n"
+        f"\nMedians of {args.rounds} rounds of {args.runs} loads of each page by each checkout,"
+        " taking turns; the ratio is now/before of the medians, and per round. CPU: the"
+        " Django process's and its PostgreSQL backends', per load.\n"
     )
     print(
         "| case | before p50 | now p50 | ratio | ratio per round | p90 before / now "
@@ -378,7 +463,7 @@ def ab(args: argparse.Namespace) -> None:
         queries = f"{_queries(before[0]['cases'][index]['queries'])} / {_queries(row['queries'])}"
         print(
             f"| {row['case']} | {was:.1f} ms | {is_:.1f} ms | {is_ / was:.2f} "
-            f"| {rounds[0]:.2f}-{rounds[-1]:.2f} (median {statistics.median(rounds):.2f}) "
+            f"| {rounds[0]:.2f}-{rounds[-1]:.2f} "
             f"| {median(before, 'p90'):.1f} / {median(now, 'p90'):.1f} ms "
             f"| {cpu_was:.1f} / {cpu_is:.1f} ms ({cpu_is / cpu_was:.2f}) | {queries} |"
         )
@@ -387,17 +472,20 @@ def ab(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=MESSAGES, help="in General")
-    parser.add_argument("--runs", type=int, default=100, help="loads of each page")
+    parser.add_argument("--runs", type=int, default=100, help="loads of each page (turns)")
     parser.add_argument("--database", default=f"{PREFIX}_pages")
     parser.add_argument("--json", help="write the figures here too")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", action="store_true", help="measure a kept database again")
     parser.add_argument("--show-queries", action="store_true", help="print each case's SQL")
     parser.add_argument("--ab", metavar="CHECKOUT", help="A/B against this other checkout")
-    parser.add_argument("--rounds", type=int, default=3, help="with --ab: runs of each")
+    parser.add_argument("--rounds", type=int, default=3, help="with --ab: new databases")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # for --ab
     args = parser.parse_args()
     if args.ab:
         ab(args)
+    elif args.serve:
+        serve(args)
     else:
         run(args)
 
