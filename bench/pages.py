@@ -136,7 +136,7 @@ def fill(messages: int) -> dict[str, int]:
             )
             cursor.execute(
                 "INSERT INTO chat_mention (message_id, user_id, room_id, seq)"
-                f" SELECT id, %s, room_id, seq FROM chat_message"
+                " SELECT id, %s, room_id, seq FROM chat_message"
                 f" WHERE room_id = {general} AND seq %% 50 = 7",
                 [alice.pk],
             )
