@@ -8,7 +8,7 @@ PORT ?= 8000
 export PARLEY_HOST := $(HOST)
 export PARLEY_PORT := $(PORT)
 
-.PHONY: install run test lint format migrations-check bench bench-admin bench-load bench-search bench-rooms bench-post clean
+.PHONY: install run test lint format migrations-check bench bench-admin bench-load bench-search bench-rooms bench-post bench-pages clean
 
 install: $(VENV)/.installed
 
@@ -58,6 +58,11 @@ bench: install
 
 bench-admin: install
 	$(BIN)/python bench/admin_changelist.py
+
+# The room page, history pages, admin pages and index on a room in service; BENCH_ARGS="--ab
+# ../old-checkout" compares two checkouts in one sitting (docs/performance.md).
+bench-pages: install
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 # Parley beside two reference servers; BENCH_ARGS="--help" lists every count and duration.
 bench-load: install

@@ -38,7 +38,8 @@ def setup_django(name: str) -> None:
         DEBUG="0",
         ALLOWED_HOSTS="testserver",
         WHITENOISE_USE_FINDERS="0",
-        STATIC_ROOT="/tmp/parley-bench-static",
+        # One per database: two checkouts benchmarked side by side collect different files.
+        STATIC_ROOT=f"/tmp/parley-bench-static-{name}",
         DJANGO_SETTINGS_MODULE="project.settings",
     )
     os.environ.pop("REDIS_URL", None)

@@ -58,12 +58,22 @@ def find_room(slug: str) -> Room:
 
 def room_for_user(slug: str, user: AbstractBaseUser | AnonymousUser) -> Room:
     """The room `user` may read. Raises Room.DoesNotExist or PermissionDenied."""
+    return room_and_restriction(slug, user)[0]
+
+
+def room_and_restriction(
+    slug: str, user: AbstractBaseUser | AnonymousUser
+) -> tuple[Room, RoomBan | None]:
+    """The room `user` may read, and the mute in force for them there if any (the room page
+    shows it): the one query on bans serves both. Raises Room.DoesNotExist or
+    PermissionDenied."""
     if not user.is_authenticated:
         raise PermissionDenied("Sign in to read this room.")
     room = find_room(slug)
-    if RoomBan.objects.in_force().filter(room=room, user=user, kind=RoomBan.Kind.BAN).exists():
+    restriction = restriction_of(room, user)
+    if restriction is not None and restriction.kind == RoomBan.Kind.BAN:
         raise PermissionDenied("You are banned from this room.")
-    return room
+    return room, restriction
 
 
 def restriction_of(room: Room, user: AbstractBaseUser) -> RoomBan | None:

@@ -13,15 +13,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chat import frames, membership, search, services
 from chat.converters import RoomSlugConverter
 from chat.forms import RoomForm, RoomSearchForm
-from chat.models import Room
+from chat.models import Room, RoomBan
 from chat.validators import Invalid, parse_cursor, parse_limit, parse_query, parse_seq
 
 logger = logging.getLogger(__name__)
 
 
-def _room_or_404(slug: str, request: HttpRequest) -> Room:
+def _room_or_404(slug: str, request: HttpRequest) -> tuple[Room, RoomBan | None]:
+    """The room the person may read, with their mute there if any."""
     try:
-        return services.room_for_user(slug, request.user)
+        return services.room_and_restriction(slug, request.user)
     except Room.DoesNotExist:
         raise Http404("No such room.") from None
 
@@ -55,7 +56,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def room(request: HttpRequest, slug: str) -> HttpResponse:
-    room = _room_or_404(slug, request)
+    room, restriction = _room_or_404(slug, request)
     # Where the person had read up to before this visit (the "new messages" line); opening
     # the room makes a newcomer a member with everything read.
     last_read_seq = membership.read_position(room, request.user)
@@ -82,7 +83,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
         "target_seq": target,
         "edit_window_seconds": settings.CHAT_EDIT_WINDOW_SECONDS,
         "user_payload": {"id": request.user.pk, "username": request.user.get_username()},
-        "restriction": frames.restriction_frame(services.restriction_of(room, request.user)),
+        "restriction": frames.restriction_frame(restriction),
         "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
         "page_size": settings.CHAT_PAGE_SIZE,
         "last_read_seq": last_read_seq,
@@ -94,7 +95,7 @@ def room(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def leave(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Leave room": the room leaves the person's list; opening it again joins again."""
-    room = _room_or_404(slug, request)
+    room, _restriction = _room_or_404(slug, request)
     membership.leave(room, request.user)
     return redirect("chat:index")
 
