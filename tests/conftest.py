@@ -35,6 +35,16 @@ START_REDIS = (
 )
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope` (make test) with Parley's scopes: tests/scheduling.py."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from tests.scheduling import ParleyScheduling
+
+    return ParleyScheduling(config, log)
+
+
 def _answers(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=3):
