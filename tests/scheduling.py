@@ -9,9 +9,13 @@ rest one by one to whichever worker is nearly out of work. The scopes:
   going back and forth between browser tests and others would start them again every time
   it came back. Files are dealt by number of tests, so the groups take about as long; with
   a worker left over, not every worker drives a browser at once.
-- A module whose tests share a module-scoped fixture that is slow to make: whole.
-- Every other test on its own, so the slow ones (`make run` on a fresh clone, the ops
-  tests' server processes) spread out.
+- A few modules, whole: one whose tests share a module-scoped fixture that is slow to make,
+  and the slow ones that start processes without the database. pytest-django puts tests
+  without the database last, so these would come at the very end, side by side, and the
+  run would wait on the last of them; as units of several tests they are handed out first,
+  and a module's tests run one after the other.
+- Every other test on its own, so the slow ones (the ops tests' server processes, the
+  10,000-message rooms) spread out.
 
 (xdist's own `loadgroup` would do the grouping by marks, but with pytest 9.2 it silently
 groups nothing: pytest-dev/pytest-xdist#1386.)
@@ -24,8 +28,17 @@ from xdist.remote import Producer
 from xdist.scheduler import LoadScopeScheduling
 
 BROWSER_TESTS = "tests/browser/"
-# Its tests share one collectstatic run and server (the `production` fixture).
-WHOLE_MODULES = frozenset({"tests/test_static_files_are_hashed_compressed_and_cached.py"})
+WHOLE_MODULES = frozenset(
+    {
+        # One collectstatic run and server for its tests (the `production` fixture).
+        "tests/test_static_files_are_hashed_compressed_and_cached.py",
+        # `make run` on a fresh clone (web, Celery worker and beat): about 20 s each.
+        "tests/test_make_run.py",
+        "tests/test_make_run_stops_when_a_process_dies.py",
+        # Web processes of 1, 2 and one per core workers: about 10 s each.
+        "tests/test_web_processes.py",
+    }
+)
 
 
 class ParleyScheduling(LoadScopeScheduling):
