@@ -18,6 +18,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connections
 from django.db.models import F
 from django.test import Client
 
@@ -55,7 +56,7 @@ def _answers(host: str, port: int) -> bool:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    if connections["default"].vendor != "postgresql":
         pytest.exit("The tests need PostgreSQL: set DATABASE_URL=postgres://…", returncode=3)
     db_host, db_port = database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)
     if not _answers(db_host, db_port):

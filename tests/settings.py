@@ -21,6 +21,10 @@ from project.settings import *  # noqa: F403
 from project.settings import ALLOWED_HOSTS, CHANNEL_LAYERS, DATABASES, INSTALLED_APPS, STORAGES
 
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+# PostgreSQL through Django's backend, but for how a transactional test's rows are cleared
+# after it: tests/postgresql/base.py.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "tests.postgresql"
 # The site's URLs and a view that fails on purpose, for the 500 page (tests/urls.py).
 ROOT_URLCONF = "tests.urls"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
