@@ -35,11 +35,16 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	exec $(BIN)/python project/supervise.py Procfile
 
+# Most tests wait on sockets and server processes, so the suite runs in TEST_WORKERS pytest
+# processes (pytest-xdist), each with its own test database and Redis prefix
+# (tests/settings.py), dealt out as tests/scheduling.py says. TEST_WORKERS=0 runs it in
+# this one process.
+TEST_WORKERS ?= 3
 test: install $(NODE_DEPS)
 	$(BIN)/python manage.py check --settings=tests.settings
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

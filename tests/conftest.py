@@ -18,6 +18,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connections
 from django.db.models import F
 from django.test import Client
 
@@ -35,6 +36,16 @@ START_REDIS = (
 )
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope` (make test) with Parley's scopes: tests/scheduling.py."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from tests.scheduling import ParleyScheduling
+
+    return ParleyScheduling(config, log)
+
+
 def _answers(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=3):
@@ -45,7 +56,7 @@ def _answers(host: str, port: int) -> bool:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
+    if connections["default"].vendor != "postgresql":
         pytest.exit("The tests need PostgreSQL: set DATABASE_URL=postgres://…", returncode=3)
     db_host, db_port = database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432)
     if not _answers(db_host, db_port):

@@ -25,7 +25,7 @@ from string import Template
 
 from django.conf import settings
 
-from tests.real_server import free_port, test_database_url
+from tests.real_server import RUN_VARIABLES, free_port, test_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 NGINX_TEMPLATE = BASE_DIR / "docs" / "nginx.conf.template"
@@ -298,7 +298,8 @@ class Processes:
             **env,
         }
         # tests/settings.py would replace the prefix with the run's; these servers use theirs.
-        base.pop("PARLEY_TEST_RUN", None)
+        for name in RUN_VARIABLES:
+            base.pop(name, None)
         base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         servers = []
         for _ in range(count):

@@ -42,6 +42,12 @@ def test_database_url() -> str:
 test_database_url.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
+# What makes tests/settings.py give a process the run's (and the xdist worker's) database and
+# channel-layer prefix: a server process the tests start drops them and keeps the prefix it
+# is given.
+RUN_VARIABLES = ("PARLEY_TEST_RUN", "PYTEST_XDIST_WORKER")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -64,7 +70,8 @@ def server_env(prefix: str, **overrides: str) -> dict[str, str]:
         **overrides,
     }
     # tests/settings.py would otherwise replace the prefix with the run's.
-    env.pop("PARLEY_TEST_RUN", None)
+    for name in RUN_VARIABLES:
+        env.pop(name, None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return env
 

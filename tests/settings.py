@@ -21,15 +21,26 @@ from project.settings import *  # noqa: F403
 from project.settings import ALLOWED_HOSTS, CHANNEL_LAYERS, DATABASES, INSTALLED_APPS, STORAGES
 
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
+# PostgreSQL through Django's backend, but for how a transactional test's rows are cleared
+# after it: tests/postgresql/base.py.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "tests.postgresql"
 # The site's URLs and a view that fails on purpose, for the 500 page (tests/urls.py).
 ROOT_URLCONF = "tests.urls"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Separate runs on one machine (say, two checkouts) each get their own test database and
-# channel-layer prefix: PARLEY_TEST_RUN=name.
+# channel-layer prefix: PARLEY_TEST_RUN=name. So does each pytest-xdist worker of a run
+# (PYTEST_XDIST_WORKER: gw0, gw1...): pytest-django appends the worker to the database's
+# name (test_parley_speed_gw0), and the prefix gets it here (parley-test-speed_gw0). Server
+# processes the tests start are given a prefix of their own, and drop both variables
+# (tests.real_server.RUN_VARIABLES) so that this does not replace it.
 _run = os.environ.get("PARLEY_TEST_RUN", "")
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _run:
     DATABASES["default"]["TEST"] = {"NAME": f"test_parley_{_run}"}
-    CHANNEL_LAYER_PREFIX = f"parley-test-{_run}"  # the rate and socket counters' keys too
+if _run or _worker:
+    # The rate and socket counters' and presence's Redis keys too (chat.limits, chat.presence).
+    CHANNEL_LAYER_PREFIX = "parley-test-" + "_".join(filter(None, [_run, _worker]))
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = CHANNEL_LAYER_PREFIX
 STORAGES = {
     **STORAGES,

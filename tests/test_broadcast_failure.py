@@ -2,26 +2,49 @@
 still gets its ack, and a listener that missed the broadcast recovers it by seq."""
 
 import asyncio
+import copy
 import logging
 import time
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings
 
+from chat import limits, presence
 from tests.conftest import send_and_ack
+from tests.processes import RedisServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PAUSE_MS = 3500
 
 
+@pytest.fixture
+async def own_redis(settings, tmp_path: Path) -> AsyncIterator[RedisServer]:
+    """A Redis server of this test's own for everything the app does in Redis here (the
+    channel layer, the counters, presence). CLIENT PAUSE stalls every client of a server: on
+    the shared one it would stall every test running meanwhile, in other xdist workers and
+    other runs. Sockets opened through `connect` must be closed before it stops: request it
+    before `connect`."""
+    server = RedisServer(tmp_path / "redis").start()
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    layers["default"]["CONFIG"]["hosts"] = [{"address": server.url, "socket_timeout": None}]
+    settings.REDIS_URL = server.url
+    settings.REDIS_URLS = [server.url]
+    settings.CHANNEL_LAYERS = layers  # channels drops its cached layer on the change
+    yield server
+    await limits.close_counters()
+    await presence.close_presence()
+    server.stop()
+
+
 async def test_sender_is_acked_while_redis_is_paused_and_listener_recovers_by_seq(
-    alice, bob, room, connect, caplog
+    alice, bob, room, own_redis, connect, caplog
 ):
     sender = await connect(alice)
     listener = await connect(bob)
-    control = redis.Redis.from_url(settings.REDIS_URL)
+    control = redis.Redis.from_url(own_redis.url)
 
     # CLIENT PAUSE stalls every other client's commands, PUBLISH included: a real hiccup.
     control.execute_command("CLIENT", "PAUSE", PAUSE_MS, "ALL")

@@ -51,8 +51,17 @@ async def burst_with_a_kill(victim: ParleyServer, participants: list[Participant
     bursts = [
         asyncio.create_task(p.send_burst(PER_PERSON, pause=0.01, within=60)) for p in participants
     ]
-    # Mid-burst: once a quarter of the messages are acked.
+    # Mid-burst: once a quarter of the messages are acked, and everyone has had one acked.
+    # Without the second, the people nginx put on the other process could ack a quarter
+    # alone while the victim's were still in their handshake (it starts slower on a busy
+    # machine): nginx would then retry those on the other process, and no socket would drop.
     quarter = len(participants) * PER_PERSON // 4
-    await eventually(lambda: sum(len(p.acked) for p in participants) >= quarter, within=30)
+    await eventually(
+        lambda: (
+            sum(len(p.acked) for p in participants) >= quarter
+            and all(p.acked for p in participants)
+        ),
+        within=30,
+    )
     await asyncio.to_thread(victim.kill)
     await asyncio.gather(*bursts)

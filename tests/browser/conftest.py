@@ -20,7 +20,7 @@ from django.test import Client
 from accounts.models import User
 from tests.browser.server import LiveServer
 from tests.browser.support import Browser, BrowserContext, Page, expect, sync_playwright
-from tests.real_server import test_database_url
+from tests.real_server import RUN_VARIABLES, test_database_url
 
 CHROMIUM = os.environ.get("PARLEY_CHROMIUM", "/usr/bin/chromium")
 AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -80,6 +80,9 @@ def _server(
         "PARLEY_SERVER_UNDER_TEST": "1",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # tests/settings.py would replace that prefix with the run's.
+    for name in RUN_VARIABLES:
+        env.pop(name, None)
     server = LiveServer(_free_port(), env, tmp_path_factory.mktemp("server") / "server.log")
     server.start()
     yield server
