@@ -294,7 +294,8 @@ def direct_writer(send: Send) -> Callable[[Sequence[str]], bool] | None:
     while hasattr(send, "__wrapped__"):  # middleware that only watches accept and close
         send = send.__wrapped__
     protocol = getattr(send, "__self__", None)
-    if type(protocol).__name__ != "WebSocketsSansIOProtocol":
+    # project/websocket.py's subclass of it, in the real server.
+    if not any(cls.__name__ == "WebSocketsSansIOProtocol" for cls in type(protocol).__mro__):
         return None
     connection, transport, writable = protocol.conn, protocol.transport, protocol.writable
 

@@ -3,16 +3,17 @@
     python -m project.serve
 
 Options that are part of Parley's contract live here, once: the sans-I/O websockets protocol
-(incoming frames capped at 64 KiB, outgoing ones not; flow control on sends; close codes
-1012 and 1013 sendable), uvloop and httptools. WEB_CONCURRENCY processes share the port: by
+(uvicorn's, with a closing handshake at shutdown: project/websocket.py; incoming frames
+capped at 64 KiB, outgoing ones not; flow control on sends; close codes 1012 and 1013
+sendable), uvloop and httptools. WEB_CONCURRENCY processes share the port: by
 default one per core when REDIS_URL is set, and one without it, since the in-memory channel
 layer of the embedded default reaches only the sockets of its own process.
 
 Behind a proxy (docs/deploy.md): uvicorn takes the client's address and scheme from
 X-Forwarded-For and X-Forwarded-Proto only when the connection comes from an address in
 FORWARDED_ALLOW_IPS. On SIGTERM it stops accepting, closes every WebSocket with 1012
-("service restart": reconnect at once, elsewhere; docs/protocol.md) and gives requests and
-saves in flight WEB_SHUTDOWN_SECONDS to finish.
+("service restart": reconnect at once, elsewhere; docs/protocol.md), waiting for each client
+to answer the close, and gives requests and saves in flight WEB_SHUTDOWN_SECONDS to finish.
 """
 
 import os
@@ -52,7 +53,9 @@ def main() -> None:
         host=env_str("PARLEY_HOST", "127.0.0.1"),
         port=env_int("PARLEY_PORT", 8000, minimum=1),
         workers=env_int("WEB_CONCURRENCY", one_per_core if env_str("REDIS_URL") else 1, minimum=1),
-        ws="websockets-sansio",
+        # uvicorn's "websockets-sansio", with a shutdown that waits for the client's answer to
+        # its 1012 before closing the connection (project/websocket.py).
+        ws="project.websocket:WebSocketProtocol",
         ws_max_size=MAX_INCOMING_FRAME_BYTES,
         ws_ping_interval=WS_PING_SECONDS,
         ws_ping_timeout=WS_PING_SECONDS,

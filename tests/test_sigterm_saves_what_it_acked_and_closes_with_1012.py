@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import time
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -22,6 +23,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SOCKETS = 4
 # Enough that a burst outlasts the SIGTERM: a socket's sends save while it reads the next.
 PER_SOCKET = 500
+# From the SIGTERM on, the client's process is busy, as on a loaded machine: each frame it
+# reads costs it two milliseconds, so it falls behind in reading while its sends still go out.
+# A server that closed the TCP connection right after its close frame lost that frame then
+# (the kernel resets a connection closed with unread data), and the client saw 1006.
+LAG_SECONDS = 0.002
 
 
 class Burst:
@@ -31,6 +37,7 @@ class Burst:
         self.name = name
         self.acked: dict[str, int] = {}
         self.close_code: int | None = None
+        self.lag = 0.0
 
     async def run(self, socket: RoomSocket) -> None:
         async def send_all() -> None:
@@ -43,6 +50,8 @@ class Burst:
         try:
             while True:
                 frame = json.loads(await socket.connection.recv())
+                if self.lag:
+                    time.sleep(self.lag)  # noqa: ASYNC251 (the whole client is busy, on purpose)
                 if frame["type"] == "ack":
                     self.acked[frame["client_id"]] = frame["seq"]
         except ConnectionClosed:
@@ -82,6 +91,8 @@ async def burst_then_sigterm(server: ParleyServer, cookies: list[bytes]) -> list
     running = [asyncio.create_task(b.run(s)) for b, s in zip(bursts, sockets, strict=True)]
     await eventually(lambda: sum(len(b.acked) for b in bursts) >= SOCKETS * PER_SOCKET // 10)
     server.terminate()
+    for burst in bursts:
+        burst.lag = LAG_SECONDS
     async with asyncio.timeout(20):
         await asyncio.gather(*running)
     return bursts

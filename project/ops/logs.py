@@ -208,7 +208,7 @@ class SocketEvents:
                 metrics.socket_closed()
                 code = closed_by_server or message.get("code") or 1005
                 seconds = round(time.monotonic() - started, 1)
-                # 1012 comes from uvicorn itself, shutting down (project/serve.py).
+                # 1012 comes from the server itself, shutting down (project/websocket.py).
                 by = "server" if closed_by_server or code == 1012 else "client"
                 socket_logger.info(
                     "socket closed code=%s by=%s after %ss",
